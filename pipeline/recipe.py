@@ -1,0 +1,118 @@
+"""Recipes: YAML files that say which sources, settings and variants a run uses.
+
+Parsing is strict: an unknown key or a wrong type is an error that names the key, because a
+typo in a recipe should not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from pipeline.dedup import DedupSettings
+
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+DEFAULT_RECIPE = RECIPES_DIR / "default.yaml"
+
+
+class RecipeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    name: str
+    split: str | None = None  # None: the source's default split
+    limit: int | None = None  # first N rows only
+    data_files: str | None = None  # a local file instead of the Hub (JSONL, JSON or parquet)
+    offline: bool = False  # use the copy a package ships (HumanEval, the embedded stdin set)
+
+
+@dataclass(frozen=True)
+class HeldOutSettings:
+    fraction: float = 0.1  # share of each source's verifiable problems held out for evaluation
+    seed: int = 20250401
+
+
+@dataclass(frozen=True)
+class DecontamSettings:
+    ngram: int = 8
+    benchmarks: tuple[SourceEntry, ...] = ()  # external benchmark sets
+    held_out: HeldOutSettings | None = None  # or a held-out split of the sources themselves
+
+
+@dataclass(frozen=True)
+class ProblemsRecipe:
+    sources: tuple[SourceEntry, ...]
+    dedup: DedupSettings = DedupSettings()
+    decontamination: DecontamSettings = DecontamSettings()
+
+
+def _build(cls, data, where: str):
+    if not isinstance(data, dict):
+        raise RecipeError(f"{where}: expected a mapping, got {type(data).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise RecipeError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(known)}")
+    try:
+        return cls(**data)
+    except TypeError as err:
+        raise RecipeError(f"{where}: {err}") from None
+
+
+def _entries(items, where: str) -> tuple[SourceEntry, ...]:
+    if not isinstance(items, list):
+        raise RecipeError(f"{where}: expected a list of sources")
+    return tuple(_build(SourceEntry, item, f"{where}[{i}]") for i, item in enumerate(items))
+
+
+def parse_problems_recipe(data: dict, where: str = "problems") -> ProblemsRecipe:
+    data = dict(data or {})
+    sources = _entries(data.pop("sources", None), f"{where}.sources")
+    if not sources:
+        raise RecipeError(f"{where}.sources: at least one source is needed")
+    dedup = _build(DedupSettings, data.pop("dedup", {}) or {}, f"{where}.dedup")
+    if not 0 < dedup.near_threshold <= 1:
+        raise RecipeError(f"{where}.dedup.near_threshold: must be in (0, 1], got {dedup.near_threshold}")
+    decontam = dict(data.pop("decontamination", {}) or {})
+    benchmarks = _entries(decontam.pop("benchmarks", []) or [], f"{where}.decontamination.benchmarks")
+    held_out = decontam.pop("held_out", None)
+    held_out = None if held_out is None else _build(HeldOutSettings, held_out, f"{where}.decontamination.held_out")
+    settings = _build(DecontamSettings, {**decontam, "benchmarks": benchmarks, "held_out": held_out},
+                      f"{where}.decontamination")
+    recipe = _build(ProblemsRecipe, {**data, "sources": sources, "dedup": dedup, "decontamination": settings},
+                    where)
+    _check_not_self_contaminating(recipe, where)
+    return recipe
+
+
+def _check_not_self_contaminating(recipe: ProblemsRecipe, where: str) -> None:
+    training = {s.name for s in recipe.sources}
+    for bench in recipe.decontamination.benchmarks:
+        if bench.name in training:
+            raise RecipeError(
+                f"{where}.decontamination.benchmarks: {bench.name!r} is also a training source; a set is "
+                "never decontaminated against itself — use decontamination.held_out instead")
+    held_out = recipe.decontamination.held_out
+    if held_out is not None and not 0 < held_out.fraction < 1:
+        raise RecipeError(f"{where}.decontamination.held_out.fraction: must be in (0, 1), got {held_out.fraction}")
+
+
+def load_recipe(path: str | Path = DEFAULT_RECIPE) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError(f"recipe {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise RecipeError(f"recipe {path} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"recipe {path}: top level must be a mapping")
+    return data
+
+
+def problems_recipe(path: str | Path = DEFAULT_RECIPE) -> ProblemsRecipe:
+    return parse_problems_recipe(load_recipe(path).get("problems"), f"{Path(path).name}: problems")

@@ -1,0 +1,1 @@
+"""Problem sources: one module per source, each exposing `SPEC: SourceSpec`."""
