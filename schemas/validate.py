@@ -55,7 +55,7 @@ class _FieldError(Exception):
 
 
 def _record_id(record) -> str:
-    for name in ("id", "solution_id", "record_id"):
+    for name in ("id", "solution_id", "record_id", "problem_id"):
         value = getattr(record, name, None)
         if isinstance(value, str) and value:
             return value
