@@ -5,8 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.problems import problems
+from assets.verification import reference_solutions_pass, reference_verification
 from pipeline.checks import PROBLEM_CHECKS
-from pipeline.resources import TrajforgeStorage
+from pipeline.resources import SandboxResource, TrajforgeStorage
 
 build_dataset = dg.define_asset_job(
     "build_dataset",
@@ -15,8 +16,8 @@ build_dataset = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[problems],
-    asset_checks=PROBLEM_CHECKS,
+    assets=[problems, reference_verification],
+    asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass],
     jobs=[build_dataset],
-    resources={"storage": TrajforgeStorage()},
+    resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource()},
 )

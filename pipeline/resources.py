@@ -1,6 +1,7 @@
 """Dagster resources: where the pipeline keeps its files."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -21,3 +22,18 @@ class TrajforgeStorage(dg.ConfigurableResource):
 
     def path(self, *parts: str) -> Path:
         return Path(self.root).joinpath(*parts)
+
+
+class SandboxResource(dg.ConfigurableResource):
+    """Where verification runs: warm Docker containers (default) or the UNSAFE local processes."""
+
+    backend: str = Field(default="docker", description="docker (isolated) or process (UNSAFE, development only)")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
+                         description="Sandbox runners working at once; default: one per core.")
+
+    @contextmanager
+    def executor(self, log):
+        from pipeline.verification import open_executor
+
+        with open_executor(self.backend, self.workers, log=log) as executor:
+            yield executor

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/docker.sh   # Docker engine + sandbox image (the verification stage needs them)
 
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster}"
 mkdir -p "$DAGSTER_HOME"

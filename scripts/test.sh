@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/docker.sh   # Docker engine + sandbox image (the verification stage needs them)
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,169 @@
+"""A pool of warm sandbox containers, each running `runner.py`, talked to over `docker attach`.
+
+Every container: no network, read-only root, a small tmpfs at /tmp, memory/pids/CPU limits,
+all capabilities dropped but those the runner needs to drop privileges and clean up,
+no-new-privileges, no mounts, an empty environment. A container that times out, breaks its
+stream or reports a runner error is thrown away and replaced (recycled), and the request is
+reported as a `SandboxFault` so the caller retries it: infrastructure faults are never the
+solution's failure.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+
+from sandbox.errors import SandboxFault
+
+LABEL = "trajforge.sandbox"
+# The runner (root in the container) needs these to drop privileges per test, kill what a
+# solution leaves behind and remove its files; solutions run as an unprivileged uid with none.
+RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
+FIRST_SANDBOX_UID = 20000  # slot i runs solutions as uid 20000+i: per-uid rlimits stay per container
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    memory_mb: int = 1024  # whole container, runner included
+    pids: int = 128
+    tmpfs_mb: int = 64
+    cpus: float = 1.0
+    max_requests: int = 1000  # recycle after this many requests even when healthy
+
+
+class WarmContainer:
+    """One running container and the attached stdin/stdout stream of its runner."""
+
+    def __init__(self, client: docker.DockerClient, image: str, slot: int, limits: ContainerLimits):
+        self.slot, self.requests = slot, 0
+        self.container = client.containers.run(
+            image, ["python3", "-u", "/opt/trajforge/runner.py"], detach=True, stdin_open=True, tty=False,
+            network_mode="none", read_only=True, tmpfs={"/tmp": f"rw,size={limits.tmpfs_mb}m,mode=1777,exec"},
+            mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids,
+            nano_cpus=int(limits.cpus * 1e9), cap_drop=["ALL"], cap_add=RUNNER_CAPABILITIES,
+            security_opt=["no-new-privileges"], init=True, user="root", working_dir="/tmp",
+            environment={"TF_SANDBOX_ISOLATED": "1", "TF_SANDBOX_UID": str(FIRST_SANDBOX_UID + slot)}, labels={LABEL: "1"},
+            auto_remove=False, ipc_mode="none", shm_size="1m",
+        )
+        raw = client.api.attach_socket(self.container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+        self.sock: socket.socket = raw._sock  # noqa: SLF001 - docker-py exposes no public raw socket
+        self._raw = raw
+        self._pending = b""
+        self._stderr = b""
+
+    def request(self, payload: dict, timeout_s: float) -> dict:
+        self.requests += 1
+        try:
+            self.sock.settimeout(timeout_s)
+            self.sock.sendall(json.dumps(payload).encode() + b"\n")
+            line = self._read_line(time.monotonic() + timeout_s)
+        except (OSError, socket.timeout) as err:
+            raise SandboxFault(f"container {self.container.short_id}: {type(err).__name__}: {err}") from None
+        try:
+            response = json.loads(line)
+        except ValueError:
+            raise SandboxFault(f"container {self.container.short_id}: unreadable response {line[:200]!r}") from None
+        if response.get("runner_error"):
+            raise SandboxFault(f"runner error: {response['runner_error']}")
+        return response
+
+    def _read_line(self, deadline: float) -> bytes:
+        """Demultiplex docker's stream (8-byte frame headers) until one stdout line is complete."""
+        while b"\n" not in self._pending:
+            header = self._read_exact(8, deadline)
+            stream, size = header[0], struct.unpack(">I", header[4:])[0]
+            body = self._read_exact(size, deadline)
+            if stream == 1:
+                self._pending += body
+            else:
+                self._stderr = (self._stderr + body)[-4000:]
+        line, self._pending = self._pending.split(b"\n", 1)
+        return line
+
+    def _read_exact(self, size: int, deadline: float) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            chunk = self.sock.recv(remaining)
+            if not chunk:
+                detail = self._stderr.decode("utf-8", "replace")[-500:]
+                raise SandboxFault(f"container {self.container.short_id} closed its stream {detail}")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        for action in (self._raw.close, lambda: self.container.remove(force=True)):
+            try:
+                action()
+            except (OSError, docker.errors.APIError):
+                pass
+
+
+class DockerPool:
+    """`size` warm containers shared by any number of threads; `run` blocks for a free one."""
+
+    def __init__(self, image: str, size: int, limits: ContainerLimits = ContainerLimits(),
+                 client: docker.DockerClient | None = None):
+        self.client = client or docker.from_env()
+        self.image, self.limits = image, limits
+        self._idle: queue.Queue[WarmContainer | int] = queue.Queue()
+        self._lock = threading.Lock()
+        self._live: dict[int, WarmContainer] = {}
+        self.recycled = 0
+        for slot in range(size):
+            self._idle.put(slot)  # started lazily, on first use
+
+    def run(self, payload: dict, timeout_s: float) -> dict:
+        item = self._idle.get()
+        container = item if isinstance(item, WarmContainer) else None
+        slot = item if isinstance(item, int) else item.slot
+        healthy = False
+        try:
+            if container is None:
+                container = self._start(slot)
+            response = container.request(payload, timeout_s)
+            healthy = response.get("clean", True) and container.requests < self.limits.max_requests
+            return response
+        except docker.errors.DockerException as err:
+            raise SandboxFault(f"docker: {err}") from None
+        finally:
+            if healthy:
+                self._idle.put(container)
+            else:
+                self._retire(container)
+                self._idle.put(slot)
+
+    def _start(self, slot: int) -> WarmContainer:
+        container = WarmContainer(self.client, self.image, slot, self.limits)
+        with self._lock:
+            self._live[slot] = container
+        return container
+
+    def _retire(self, container: WarmContainer | None) -> None:
+        if container is None:
+            return
+        with self._lock:
+            self._live.pop(container.slot, None)
+            self.recycled += 1
+        container.close()
+
+    def close(self) -> None:
+        with self._lock:
+            live, self._live = list(self._live.values()), {}
+        for container in live:
+            container.close()
+
+    def __enter__(self) -> DockerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,58 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TRAJFORGE = [sys.executable, "-m", "pipeline.cli"]
+
+
+def _run(args, tmp_path, **env):
+    return subprocess.run(TRAJFORGE + args, cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.slow
+def test_problems_command_writes_parquet_that_datasets_reads_back(tmp_path):
+    result = _run(["problems", "--out", str(tmp_path)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "source humaneval" in result.stderr  # progress goes to stderr
+    loaded = datasets.load_dataset("parquet", data_dir=str(tmp_path / "problems"))
+    assert set(loaded) == {"train", "test"}  # eval.parquet is picked up as the test split
+    total = sum(len(split) for split in loaded.values())
+    assert total >= 189
+    for split in loaded.values():
+        assert all(len(tests) >= 1 for tests in split["tests"])
+    assert (tmp_path / "reports" / "dedup.parquet").exists()
+    assert (tmp_path / "reports" / "decontamination.parquet").exists()
+    assert (tmp_path / "reports" / "quarantine.parquet").exists()
+
+
+@pytest.mark.slow
+def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    data = tmp_path / "data"
+    result = _run(["run", "--data", str(data)], tmp_path, DAGSTER_HOME=str(home))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pipeline succeeded" in result.stdout
+    assert (data / "problems" / "train.parquet").exists()
+
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_run_records()
+        assert len(records) == 1 and records[0].dagster_run.job_name == "build_dataset"
+        assert instance.get_latest_materialization_event(dg.AssetKey("problems")) is not None
+
+
+def test_bad_recipe_is_a_clear_error(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("problems:\n  sources:\n    - {name: apps, limt: 3}\n")
+    result = _run(["problems", "--out", str(tmp_path), "--recipe", str(recipe)], tmp_path)
+    assert result.returncode == 2
+    assert "unknown key(s) ['limt']" in result.stderr

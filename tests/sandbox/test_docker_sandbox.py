@@ -1,0 +1,119 @@
+"""The real Docker engine: every verdict from a real program, and hostile programs contained."""
+
+import pytest
+
+from sandbox.verify import Solution, verify_one
+from schemas import Problem, TestCase, TestStyle, Verdict
+from tests.sandbox.conftest import DOUBLE, DOUBLE_SOLUTION, stdin_problem
+
+pytestmark = [pytest.mark.slow, pytest.mark.docker]
+
+ADD = Problem(id="t/add", source="t", source_id="add", statement="Add.", test_style=TestStyle.CALL,
+              tests=(TestCase("[1, 2]", "3"), TestCase("[10, -4]", "[6]")), fn_name="add", time_limit_s=1.0)
+CHECK = Problem(id="t/inc", source="t", source_id="inc", statement="Increment.", test_style=TestStyle.ASSERT,
+                tests=(TestCase("def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n"
+                                "\ncheck(inc)\n", ""),), fn_name="inc", time_limit_s=1.0)
+
+
+def verify(pool, problem, code, name="s"):
+    return verify_one(problem, Solution(problem.id, name, code), pool)
+
+
+@pytest.mark.parametrize(("problem", "code", "verdict"), [
+    (DOUBLE, DOUBLE_SOLUTION, Verdict.ACCEPTED),
+    (DOUBLE, "```python\nimport sys\nprint(int(sys.stdin.buffer.read()) * 2)\n```", Verdict.ACCEPTED),
+    (DOUBLE, "print(int(input()) + 2)", Verdict.WRONG_ANSWER),
+    (DOUBLE, "print(int(input()) * 2)\nprint('debug')", Verdict.WRONG_ANSWER),
+    (DOUBLE, "raise ValueError('boom')", Verdict.RUNTIME_ERROR),
+    (DOUBLE, "while True:\n    pass", Verdict.TIME_LIMIT),
+    (DOUBLE, "import time\ntime.sleep(30)", Verdict.TIME_LIMIT),
+    (DOUBLE, "x = bytearray(2 * 1024 ** 3)", Verdict.MEMORY_LIMIT),
+    (DOUBLE, "while True:\n    print('y' * 4096)", Verdict.OUTPUT_LIMIT),
+    (DOUBLE, "print(int(input()) * 2", Verdict.SYNTAX_ERROR),
+    (ADD, "def add(a, b):\n    return a + b", Verdict.ACCEPTED),
+    (ADD, "class Solution:\n    def add(self, a, b):\n        return a + b", Verdict.ACCEPTED),
+    (ADD, "def add(a, b):\n    return a - b", Verdict.WRONG_ANSWER),
+    (ADD, "def plus(a, b):\n    return a + b", Verdict.RUNTIME_ERROR),
+    (CHECK, "def inc(x):\n    return x + 1", Verdict.ACCEPTED),
+    (CHECK, "def inc(x):\n    return x", Verdict.RUNTIME_ERROR),
+])
+def test_each_verdict_from_a_real_program(docker_pool, problem, code, verdict):
+    result = verify(docker_pool, problem, code)
+    assert result.verdict is verdict, result
+    assert result.passed == (len(problem.tests) if verdict is Verdict.ACCEPTED else result.passed)
+    assert result.attempts == 1
+
+
+@pytest.mark.parametrize(("problem", "code"), [
+    (DOUBLE, "print('accepted')\nimport sys; sys.exit(0)"),                      # forges a verdict on stdout
+    (DOUBLE, ""),                                                                 # prints nothing
+    (ADD, "import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b"),           # exits before the call
+    (ADD, "import os\nos._exit(0)"),
+    (ADD, "class Any:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Any()"),
+    (CHECK, "import sys\nsys.exit(0)"),
+    (CHECK, "import os\nos._exit(0)"),
+    (CHECK, "class Any(int):\n    def __eq__(self, other):\n        return True\ndef inc(x):\n    return Any(0)"),
+    (CHECK, "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef inc(x):\n    return x"),
+    (CHECK, "import builtins\nbuiltins.len = lambda x: 0\ndef inc(x):\n    return x + 1"),
+    (CHECK, "import os\nos.write(3, b'{\"status\": \"ok\"}')\nos._exit(0)"),   # forges the result channel
+])
+def test_cheating_solutions_are_not_accepted(docker_pool, problem, code):
+    assert verify(docker_pool, problem, code).verdict is not Verdict.ACCEPTED
+
+
+HOSTILE = {
+    "network": "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=2)\nprint(int(input()) * 2)",
+    "fork_bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+    "memory_bomb": "chunks = []\nwhile True:\n    chunks.append(bytearray(10 ** 7))",
+    "disk_fill": "import os\nwith open('/tmp/fill', 'wb') as f:\n    while True:\n        f.write(os.urandom(1 << 20))",
+    "infinite_output": "import sys\nwhile True:\n    sys.stdout.write('z' * 65536)",
+    "host_secrets": "import os\nprint(open('/etc/shadow').read(), os.environ.get('HOME'), os.listdir('/root'))",
+    "kill_processes": "import os, signal\nfor pid in range(1, 500):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
+                      "    except OSError:\n        pass\nprint(int(input()) * 2)",
+    "daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+              "        open('/tmp/daemon-was-here', 'w').write('x')\n        time.sleep(3600)\n    os._exit(0)\n"
+              "print(int(input()) * 2)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_program_is_contained_and_the_next_solution_judged_right(docker_pool, name):
+    hostile = verify(docker_pool, DOUBLE, HOSTILE[name], name)
+    if name not in ("daemon", "kill_processes"):
+        assert hostile.verdict is not Verdict.ACCEPTED, hostile
+    assert hostile.verdict is not Verdict.SANDBOX_ERROR, hostile
+    for _ in range(2):  # both warm containers get a turn
+        assert verify(docker_pool, DOUBLE, DOUBLE_SOLUTION).verdict is Verdict.ACCEPTED
+    for _ in range(2):
+        leftovers = verify(docker_pool, DOUBLE, LEFTOVERS_PROBE)
+        assert leftovers.verdict is Verdict.ACCEPTED, f"the previous solution left something: {leftovers.tests}"
+
+
+# Prints the doubled input only when /tmp holds nothing but this test's own work dir and no
+# other process runs as this uid; otherwise prints what it found (a wrong answer).
+LEFTOVERS_PROBE = """
+import os
+files = [e for e in os.listdir('/tmp') if os.path.join('/tmp', e) != os.getcwd()]
+mine = [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()
+        and os.stat('/proc/' + p).st_uid == os.getuid()]
+print(int(input()) * 2 if not files and not mine else f'left: {files} {mine}')
+"""
+
+
+def test_network_is_unreachable(docker_pool):
+    result = verify(docker_pool, DOUBLE, HOSTILE["network"])
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert "unreachable" in result.tests[0].detail.lower() or "network" in result.tests[0].detail.lower()
+
+
+def test_solution_runs_unprivileged_with_an_empty_environment(docker_pool):
+    probe = stdin_problem(("", "ok\n"))
+    code = ("import os\nassert os.getuid() >= 20000 and os.getgid() >= 20000\n"
+            "assert not os.environ.get('HF_TOKEN') and set(os.environ) <= {'PATH', 'HOME', 'LANG'}\n"
+            "try:\n    open('/etc/new-file', 'w')\nexcept OSError:\n    print('ok')")
+    assert verify(docker_pool, probe, code).verdict is Verdict.ACCEPTED
+
+
+def test_cpu_time_not_wall_time_decides_the_limit(docker_pool):
+    slow_io = stdin_problem(("", "done\n"), time_limit_s=1.0)
+    assert verify(docker_pool, slow_io, "import time\ntime.sleep(1.5)\nprint('done')").verdict is Verdict.ACCEPTED
