@@ -43,29 +43,82 @@ def _sandbox_image(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Materialize the `build_dataset` job, recorded in $DAGSTER_HOME when it is set."""
+    """Materialize every stage: `build_problems`, then `sample_trajectories` for each shard.
+    Runs are recorded in $DAGSTER_HOME when it is set (the UI then shows them)."""
     import dagster as dg
 
     from pipeline.definitions import defs
+    from pipeline.partitions import problem_shards
 
+    recipe, data = str(Path(args.recipe).resolve()), str(Path(args.data).resolve())
+    common = {"resources": {"storage": {"config": {"root": data}}},
+              "loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    steps = [("build_problems", None, {"problems": {"config": {"recipe": recipe}}})]
+    steps += [("sample_trajectories", key, {"trajectories": {"config": {"recipe": recipe}}})
+              for key in problem_shards.get_partition_keys()]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    run_config = {
-        "ops": {"problems": {"config": {"recipe": str(Path(args.recipe).resolve())}}},
-        "resources": {"storage": {"config": {"root": str(Path(args.data).resolve())}}},
-    }
-    result = defs.resolve_job_def("build_dataset").execute_in_process(
-        run_config=run_config, instance=instance, raise_on_error=False)
-    failed_checks = [e.asset_check_evaluation_data for e in result.get_asset_check_evaluations()
-                     if not e.passed]
-    summary_file = Path(args.data) / "reports" / "problems_summary.json"
+    for job_name, partition, ops in steps:
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config={**common, "ops": ops}, instance=instance, partition_key=partition, raise_on_error=False)
+        failed_checks = [e.asset_check_evaluation_data for e in result.get_asset_check_evaluations()
+                         if not e.passed and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR]
+        label = job_name + (f"[{partition}]" if partition else "")
+        if not result.success or failed_checks:
+            for check in failed_checks:
+                print(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}", file=sys.stderr)
+            print(f"pipeline FAILED at {label} (run {result.run_id}); data in {data}")
+            return 1
+        _progress(f"{label} succeeded (run {result.run_id})")
+    _print_summary(Path(data))
+    print(f"pipeline succeeded; data in {data}")
+    return 0
+
+
+def _print_summary(data: Path) -> None:
+    summary_file = data / "reports" / "problems_summary.json"
     if summary_file.exists():
         _print_source_table(json.loads(summary_file.read_text()))
-    _print_reference_verification(Path(args.data) / "verification" / "reference.parquet")
-    for check in failed_checks:
-        print(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}", file=sys.stderr)
-    ok = result.success and not failed_checks
-    print(f"pipeline {'succeeded' if ok else 'FAILED'} (run {result.run_id}); data in {Path(args.data).resolve()}")
-    return 0 if ok else 1
+    _print_reference_verification(data / "verification" / "reference.parquet")
+    _print_trajectories(sorted((data / "trajectories").glob("shard-*.parquet")))
+
+
+def _print_trajectories(paths: list[Path]) -> None:
+    from schemas import Trajectory, read_parquet
+
+    rows = [t for path in paths for t in read_parquet(path, Trajectory)]
+    for profile in ("short", "long"):
+        mine = [t for t in rows if t.profile.value == profile]
+        if mine:
+            print(f"trajectories {profile:<5}: {len(mine)} samples, mean {sum(t.completion_tokens for t in mine) / len(mine):.0f} "
+                  f"completion tokens, {sum(t.truncated for t in mine)} truncated, "
+                  f"{sum(bool(t.code.strip()) for t in mine)} with code")
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from pipeline.problem_files import read_problem_file
+    from pipeline.teacher.config import teacher_recipe
+    from pipeline.teacher.run import sample_into_store, select_problems
+    from pipeline.teacher.store import TrajectoryStore
+
+    problems, skipped = read_problem_file(args.problems)
+    for q in skipped:
+        _progress(f"problem row {q.row_index} ({q.record_id or 'no id'}) skipped: {q.field}: {q.reason}")
+    recipe = teacher_recipe(args.recipe)
+    limit = args.limit if args.limit is not None else recipe.problem_limit
+    chosen = select_problems(list(problems.values()), limit)
+    from pipeline.teacher.server import ServerStartError
+
+    store = TrajectoryStore(args.out)
+    try:
+        report = sample_into_store(chosen, recipe, store, log=_progress)
+    except ServerStartError as err:
+        print(f"trajforge: the teacher server did not start: {err}", file=sys.stderr)
+        return 3
+    print(json.dumps({"problems": len(chosen), "stored_now": report.stored, "in_store": len(store),
+                      "truncated": report.truncated, "failed": len(report.failed)}))
+    for failure in report.failed[:5]:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _progress(message: str) -> None:
@@ -117,7 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     image = sub.add_parser("sandbox-image", help="build the sandbox Docker image (offline: debootstrap)")
     image.set_defaults(handler=_sandbox_image)
 
-    run = sub.add_parser("run", help="materialize the whole pipeline (Dagster job build_dataset)")
+    sample = sub.add_parser("sample", help="sample short/long teacher trajectories (resumable)")
+    sample.add_argument("--problems", required=True, help="APPS/TACO or open-r1 JSONL, or trajforge problems "
+                                                          "(JSONL or parquet)")
+    sample.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML with a teacher: section")
+    sample.add_argument("--out", required=True, help="trajectories JSONL (appended; a re-run samples what is missing)")
+    sample.add_argument("--limit", type=int, default=None, help="sample only N problems (default: the recipe's)")
+    sample.set_defaults(handler=_sample)
+
+    run = sub.add_parser("run", help="materialize the whole pipeline through Dagster (every stage, every shard)")
     run.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML (default: embedded)")
     run.add_argument("--data", default=os.environ.get("TRAJFORGE_DATA", "data"), help="data folder")
     run.set_defaults(handler=_run)

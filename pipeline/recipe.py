@@ -50,7 +50,7 @@ class ProblemsRecipe:
     decontamination: DecontamSettings = DecontamSettings()
 
 
-def _build(cls, data, where: str):
+def build_section(cls, data, where: str):
     if not isinstance(data, dict):
         raise RecipeError(f"{where}: expected a mapping, got {type(data).__name__}")
     known = {f.name for f in fields(cls)}
@@ -66,7 +66,7 @@ def _build(cls, data, where: str):
 def _entries(items, where: str) -> tuple[SourceEntry, ...]:
     if not isinstance(items, list):
         raise RecipeError(f"{where}: expected a list of sources")
-    return tuple(_build(SourceEntry, item, f"{where}[{i}]") for i, item in enumerate(items))
+    return tuple(build_section(SourceEntry, item, f"{where}[{i}]") for i, item in enumerate(items))
 
 
 def parse_problems_recipe(data: dict, where: str = "problems") -> ProblemsRecipe:
@@ -74,16 +74,16 @@ def parse_problems_recipe(data: dict, where: str = "problems") -> ProblemsRecipe
     sources = _entries(data.pop("sources", None), f"{where}.sources")
     if not sources:
         raise RecipeError(f"{where}.sources: at least one source is needed")
-    dedup = _build(DedupSettings, data.pop("dedup", {}) or {}, f"{where}.dedup")
+    dedup = build_section(DedupSettings, data.pop("dedup", {}) or {}, f"{where}.dedup")
     if not 0 < dedup.near_threshold <= 1:
         raise RecipeError(f"{where}.dedup.near_threshold: must be in (0, 1], got {dedup.near_threshold}")
     decontam = dict(data.pop("decontamination", {}) or {})
     benchmarks = _entries(decontam.pop("benchmarks", []) or [], f"{where}.decontamination.benchmarks")
     held_out = decontam.pop("held_out", None)
-    held_out = None if held_out is None else _build(HeldOutSettings, held_out, f"{where}.decontamination.held_out")
-    settings = _build(DecontamSettings, {**decontam, "benchmarks": benchmarks, "held_out": held_out},
+    held_out = None if held_out is None else build_section(HeldOutSettings, held_out, f"{where}.decontamination.held_out")
+    settings = build_section(DecontamSettings, {**decontam, "benchmarks": benchmarks, "held_out": held_out},
                       f"{where}.decontamination")
-    recipe = _build(ProblemsRecipe, {**data, "sources": sources, "dedup": dedup, "decontamination": settings},
+    recipe = build_section(ProblemsRecipe, {**data, "sources": sources, "dedup": dedup, "decontamination": settings},
                     where)
     _check_not_self_contaminating(recipe, where)
     return recipe

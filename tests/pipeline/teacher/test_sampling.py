@@ -1,0 +1,112 @@
+import asyncio
+import json
+from dataclasses import replace
+
+import pytest
+
+from pipeline.teacher.client import Completion, TeacherError
+from pipeline.teacher.config import parse_teacher_recipe, teacher_recipe
+from pipeline.teacher.profiles import SamplingProfile, params_hash, render_messages
+from pipeline.teacher.run import select_problems
+from pipeline.teacher.sampling import plan, sample
+from pipeline.teacher.store import TrajectoryStore
+from pipeline.recipe import DEFAULT_RECIPE, RECIPES_DIR, RecipeError
+from schemas import Profile
+from tests.sandbox.conftest import DOUBLE
+from tests.schemas.test_validate import ASSERT, CALL
+
+SHORT = SamplingProfile(name="short", model="m", system_prompt="sys", instructions="Code only.", max_tokens=32, n=2)
+LONG = SamplingProfile(name="long", model="m", system_prompt="", instructions="Think.", max_tokens=64, n=1)
+
+
+class FakeBackend:
+    """Stands in for a server in unit tests; the real-server tests use `transformers serve`."""
+
+    def __init__(self, fail_problem=None):
+        self.fail_problem, self.seen = fail_problem, []
+
+    async def stream(self, requests):
+        for request in requests:
+            self.seen.append((request.problem.id, request.profile.name, request.indices))
+            if request.problem.id == self.fail_problem:
+                yield request, TeacherError("server down")
+                continue
+            yield request, [Completion(f"<think>idea {i}</think>```python\nprint({i})\n```", "", "length" if i else "stop",
+                                       5, 9, 0.2, "http://fake/v1") for i in request.indices]
+
+
+def test_params_hash_changes_with_anything_that_changes_samples():
+    assert params_hash(SHORT) == params_hash(replace(SHORT))
+    for change in ({"temperature": 0.1}, {"max_tokens": 33}, {"model": "other"}, {"instructions": "x"},
+                   {"extra": {"top_k": 5}}, {"seed": 9}):
+        assert params_hash(replace(SHORT, **change)) != params_hash(SHORT)
+
+
+def test_prompts_follow_the_test_style():
+    stdin = render_messages(SHORT, DOUBLE)
+    assert stdin[0] == {"role": "system", "content": "sys"} and "standard input" in stdin[1]["content"]
+    call = render_messages(LONG, CALL)
+    assert len(call) == 1 and "`add`" in call[0]["content"] and "Think." in call[0]["content"]
+    assert "def add" not in ASSERT.starter_code or "```python" in render_messages(LONG, ASSERT)[0]["content"]
+
+
+def test_sampling_stores_everything_and_a_rerun_samples_only_what_is_missing(tmp_path):
+    store = TrajectoryStore(tmp_path / "t.jsonl")
+    problems = [DOUBLE, CALL]
+    requests = plan(problems, [SHORT, LONG], store)
+    assert sum(len(r.indices) for r in requests) == 6
+    report = asyncio.run(sample(requests, FakeBackend(fail_problem=CALL.id), store, log=lambda _: None))
+    assert report.stored == 3 and len(report.failed) == 2 and "server down" in report.failed[0]
+    rows = store.trajectories()
+    first = next(t for t in rows if t.sample_index == 0 and t.profile is Profile.SHORT)
+    assert (first.reasoning, first.code, first.truncated) == ("idea 0", "print(0)", False)
+    assert next(t for t in rows if t.sample_index == 1).truncated  # finish_reason length
+
+    reopened = TrajectoryStore(tmp_path / "t.jsonl")
+    again = plan(problems, [SHORT, LONG], reopened)
+    assert [(r.problem.id, r.profile.name, r.indices) for r in again] == [(CALL.id, "short", (0, 1)), (CALL.id, "long", (0,))]
+    asyncio.run(sample(again, FakeBackend(), reopened, log=lambda _: None))
+    assert len(reopened) == 6 and plan(problems, [SHORT, LONG], reopened) == []
+    keys = [json.loads(line)["id"] for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 6
+
+
+def test_store_drops_a_torn_last_line_and_never_duplicates(tmp_path):
+    store = TrajectoryStore(tmp_path / "t.jsonl")
+    asyncio.run(sample(plan([DOUBLE], [LONG], store), FakeBackend(), store, log=lambda _: None))
+    (only,) = store.trajectories()
+    assert store.add(only) is False
+    with open(tmp_path / "t.jsonl", "a") as handle:
+        handle.write('{"id": "torn", "problem_')
+    reopened = TrajectoryStore(tmp_path / "t.jsonl")
+    assert len(reopened) == 1 and len((tmp_path / "t.jsonl").read_text().splitlines()) == 1
+
+
+def test_changed_profile_means_new_samples(tmp_path):
+    store = TrajectoryStore(tmp_path / "t.jsonl")
+    asyncio.run(sample(plan([DOUBLE], [LONG], store), FakeBackend(), store, log=lambda _: None))
+    assert plan([DOUBLE], [replace(LONG, temperature=0.1)], store)
+
+
+def test_recipes_parse_and_bad_ones_name_the_key():
+    default = teacher_recipe(DEFAULT_RECIPE)
+    assert default.backend == "managed_transformers" and {p.name for p in default.profiles} == {"short", "long"}
+    production = teacher_recipe(RECIPES_DIR / "production.yaml")
+    long = next(p for p in production.profiles if p.name == "long")
+    assert production.backend == "openai" and long.max_tokens >= 8192 and 0.6 <= long.temperature <= 0.7
+    with pytest.raises(RecipeError, match="profile names"):
+        parse_teacher_recipe({"profiles": {"medium": {"system_prompt": "", "instructions": ""}}})
+    with pytest.raises(RecipeError, match="base_urls"):
+        parse_teacher_recipe({"backend": "openai", "profiles": {"short": {"system_prompt": "", "instructions": ""}}})
+    with pytest.raises(RecipeError, match="unknown key"):
+        parse_teacher_recipe({"profiles": {"short": {"system_prompt": "", "instructions": "", "temp": 1}}})
+
+
+def test_problem_subset_mixes_sources_and_is_stable():
+    from pipeline.sources import humaneval, stdio_builtin
+
+    problems = [humaneval.normalize(r) for r in humaneval.package_rows()[:5]]
+    problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()[:5]]
+    chosen = select_problems(problems, 4)
+    assert [p.source for p in chosen] == ["humaneval", "stdio_builtin", "humaneval", "stdio_builtin"]
+    assert chosen == select_problems(list(reversed(problems)), 4)
