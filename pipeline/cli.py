@@ -79,19 +79,22 @@ def _print_summary(data: Path) -> None:
     if summary_file.exists():
         _print_source_table(json.loads(summary_file.read_text()))
     _print_reference_verification(data / "verification" / "reference.parquet")
-    _print_trajectories(sorted((data / "trajectories").glob("shard-*.parquet")))
+    _print_trajectories(sorted((data / "trajectories").glob("shard-*.parquet")),
+                        sorted((data / "verification").glob("shard-*.parquet")))
 
 
-def _print_trajectories(paths: list[Path]) -> None:
-    from schemas import Trajectory, read_parquet
+def _print_trajectories(paths: list[Path], verified: list[Path]) -> None:
+    from schemas import Trajectory, Verification, read_parquet
 
     rows = [t for path in paths for t in read_parquet(path, Trajectory)]
+    verdict_of = {v.solution_id: v.verdict.value for path in verified for v in read_parquet(path, Verification)}
     for profile in ("short", "long"):
         mine = [t for t in rows if t.profile.value == profile]
         if mine:
-            print(f"trajectories {profile:<5}: {len(mine)} samples, mean {sum(t.completion_tokens for t in mine) / len(mine):.0f} "
-                  f"completion tokens, {sum(t.truncated for t in mine)} truncated, "
-                  f"{sum(bool(t.code.strip()) for t in mine)} with code")
+            accepted = sum(verdict_of.get(t.id) == "accepted" for t in mine)
+            print(f"trajectories {profile:<5}: {len(mine)} samples, mean "
+                  f"{sum(t.completion_tokens for t in mine) / len(mine):.0f} completion tokens, "
+                  f"{sum(t.truncated for t in mine)} truncated, {accepted} accepted in the sandbox")
 
 
 def _sample(args: argparse.Namespace) -> int:

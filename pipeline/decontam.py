@@ -28,7 +28,7 @@ class BenchmarkIndex:
     def match(self, text: str) -> RemovalRow | None:
         """The first overlap found, as a removal row without the problem id filled in."""
         grams = ngrams(words(text), self.n)
-        if grams.isdisjoint(self.owner):
+        if self.owner.keys().isdisjoint(grams):  # iterates `grams`, not the whole benchmark index
             return None
         hits = sorted(g for g in grams if g in self.owner)
         return RemovalRow("", RemovalStage.DECONTAMINATION, self.owner[hits[0]],

@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.problems import problems
 from assets.trajectories import trajectories
-from assets.verification import reference_solutions_pass, reference_verification
+from assets.verification import reference_solutions_pass, reference_verification, verification
 from pipeline.checks import PROBLEM_CHECKS
 from pipeline.partitions import problem_shards
 from pipeline.resources import SandboxResource, TrajforgeStorage
@@ -18,13 +18,13 @@ build_problems = dg.define_asset_job(
 )
 sample_trajectories = dg.define_asset_job(
     "sample_trajectories",
-    selection=dg.AssetSelection.assets(trajectories),
+    selection=dg.AssetSelection.assets(trajectories, verification),
     partitions_def=problem_shards,
-    description="Teacher trajectories for one problem shard (backfill: all shards).",
+    description="Teacher trajectories for one problem shard, verified in the sandbox (backfill: all shards).",
 )
 
 defs = dg.Definitions(
-    assets=[problems, reference_verification, trajectories],
+    assets=[problems, reference_verification, trajectories, verification],
     asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass],
     jobs=[build_problems, sample_trajectories],
     resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource()},

@@ -171,3 +171,18 @@ def verify_references(problems: list[Problem], executor: Executor, workers: int,
 
     results = list(verify_all(by_id, solutions, executor, workers, settings, progress))
     return sorted(results, key=lambda v: v.problem_id)
+
+
+def verify_trajectories(problems: dict[str, Problem], trajectories: list, executor: Executor, workers: int,
+                        settings: VerifySettings = VerifySettings(), log: Log = print) -> list[Verification]:
+    """Each trajectory's extracted code against its problem's tests (solution_id = trajectory id).
+    A trajectory without code is a syntax error, not skipped: it stays visible in the counts."""
+    solutions = [Solution(t.problem_id, t.id, t.code) for t in trajectories if t.problem_id in problems]
+    step = max(1, len(solutions) // 10)
+
+    def progress(done: int) -> None:
+        if done % step == 0 or done == len(solutions):
+            log(f"trajectories verified: {done}/{len(solutions)}")
+
+    results = list(verify_all(problems, solutions, executor, workers, settings, progress))
+    return sorted(results, key=lambda v: v.solution_id)

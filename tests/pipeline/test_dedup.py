@@ -67,7 +67,18 @@ def test_deduplicate_runs_exact_then_near():
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
-def test_lsh_bands_put_the_s_curve_near_the_threshold(threshold):
+def test_lsh_bands_put_the_s_curve_just_below_the_threshold(threshold):
     bands, rows = lsh_bands(threshold, 128)
     assert bands * rows <= 128
-    assert abs((1 / bands) ** (1 / rows) - threshold) < 0.06
+    assert abs((1 / bands) ** (1 / rows) - 0.9 * threshold) < 0.06
+
+
+def test_chunked_deduplicate_agrees_with_the_parts(monkeypatch):
+    import pipeline.dedup as dedup
+
+    texts = [_edit(BASE, 0.02, s) for s in range(5)] + [OTHER, OTHER.lower(), _edit(OTHER, 0.02, 7)]
+    ids = [f"p{i}" for i in range(len(texts))]
+    whole = deduplicate(ids, texts, DedupSettings(near_threshold=0.6))
+    monkeypatch.setattr(dedup, "CHUNK_ROWS", 3)  # chunk borders must not change the result
+    assert deduplicate(ids, texts, DedupSettings(near_threshold=0.6)) == whole
+    assert sorted(r.problem_id for r in whole) == ["p1", "p2", "p3", "p4", "p6", "p7"]

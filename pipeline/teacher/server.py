@@ -1,0 +1,237 @@
+"""A managed OpenAI-compatible teacher server (`transformers serve` on CPU, `vllm serve` on GPU).
+
+The server runs as a subprocess in its own process group (so stopping it also stops its workers),
+logs to a file, and counts as up once `GET /health` (or `/v1/models`) answers 200. A start that
+fails (process exited, or timeout) kills what was started and raises `ServerStartError` carrying
+the command and the log tail, so a broken start explains itself. `restart()` reuses the port, so
+clients holding the base URL (fault tests: kill mid-run, start again) keep working.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import httpx
+
+LOG_TAIL_LINES = 40
+
+
+class ServerStartError(RuntimeError):
+    """The server process exited, or never answered its health check, within the start timeout."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def console_script(name: str) -> str:
+    """`name` from this interpreter's environment first (the venv need not be on PATH)."""
+    sibling = Path(sys.executable).parent / name
+    return str(sibling) if sibling.is_file() else (shutil.which(name) or name)
+
+
+class ManagedServer:
+    """One server subprocess. `model_name` is what requests put in their `model` field."""
+
+    def __init__(self, argv: Sequence[str], model_name: str, host: str = "127.0.0.1",
+                 port: int | None = None, env: dict[str, str] | None = None,
+                 log_path: Path | None = None, warmup: bool = False, start_timeout_s: float = 600.0):
+        self.argv, self.model_name, self.host = list(argv), model_name, host
+        self.port = port or free_port(host)  # chosen once: restart() comes back on the same port
+        self.env, self.warmup, self.start_timeout_s = env or {}, warmup, start_timeout_s
+        self.log_path = Path(log_path) if log_path else (
+            Path(tempfile.gettempdir()) / f"trajforge-server-{self.port}.log")
+        self.process: subprocess.Popen | None = None
+        self.pid: int | None = None  # of the last process started (also its group id); kept after stop
+        self.started_in_s: float | None = None  # wall time of the last successful start()
+
+    @classmethod
+    def transformers(cls, model_dir: Path | str, port: int | None = None,
+                     continuous_batching: bool = True, host: str = "127.0.0.1",
+                     log_path: Path | None = None, start_timeout_s: float = 600.0,
+                     cb_memory_fraction: float = 0.1) -> ManagedServer:
+        """`transformers serve` for a local Hugging Face folder, named in requests by its absolute
+        path (the server resolves the `model` field with `from_pretrained`). No model is forced,
+        so it loads on the first request naming it: `start()` warms it up with a 1-token chat
+        (model load + the continuous-batching worker's start, ~3 s for SmolLM2-135M on 2 CPUs) so
+        the first real request doesn't pay it. `--model-timeout -1` keeps it loaded; the Hub is kept offline.
+        `cb_memory_fraction` caps the paged KV cache: on CPU transformers' default is 60% of the
+        machine's *total* RAM per server (two servers on a 23 GB host got OOM-killed)."""
+        model_dir = Path(model_dir).expanduser().absolute()
+        argv = [console_script("transformers"), "serve", "--model-timeout", "-1"]
+        argv += (["--continuous-batching", "--cb-max-memory-percent", str(cb_memory_fraction)]
+                 if continuous_batching else ["--no-continuous-batching"])
+        return cls(argv, str(model_dir), host, port, env=_offline_hub_env(),
+                   log_path=log_path, warmup=True, start_timeout_s=start_timeout_s)
+
+    @classmethod
+    def vllm(cls, model: str, port: int | None = None, extra_args: Sequence[str] = (),
+             host: str = "127.0.0.1", log_path: Path | None = None,
+             start_timeout_s: float = 1800.0) -> ManagedServer:
+        """`vllm serve MODEL` (GPU hosts). vLLM loads the model before `/health` answers, so no
+        warm-up; requests name the model as given, or by `--served-model-name` if passed."""
+        args = list(extra_args)
+        name = args[args.index("--served-model-name") + 1] if "--served-model-name" in args[:-1] else model
+        return cls([console_script("vllm"), "serve", model, *args], name, host, port,
+                   log_path=log_path, start_timeout_s=start_timeout_s)
+
+    @property
+    def command(self) -> list[str]:
+        return [*self.argv, "--host", self.host, "--port", str(self.port)]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout_s: float | None = None) -> ManagedServer:
+        """Start and wait until healthy (and warmed up); a no-op when already running."""
+        if self.running:
+            return self
+        self.stop()  # the remains of a crashed run (workers left in its group) would hold the port
+        started = time.monotonic()
+        deadline = started + (timeout_s if timeout_s is not None else self.start_timeout_s)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "a") as log:
+            log.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(self.command)}\n")
+            log.flush()
+            try:
+                self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL,
+                                                env={**os.environ, **self.env}, start_new_session=True)
+            except OSError as err:
+                raise ServerStartError(self._explain(f"could not run it: {err}")) from err
+        self.pid = self.process.pid
+        self._wait_healthy(deadline)
+        if self.warmup:
+            self._warm_up(deadline)
+        self.started_in_s = time.monotonic() - started
+        return self
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM the whole process group, SIGKILL whatever is left after `grace_s`."""
+        if self.process is None:
+            return
+        group = self.process.pid  # start_new_session: the group id is the leader's pid
+        _signal_group(group, signal.SIGTERM)
+        if not _wait_group(self.process, group, grace_s):
+            _signal_group(group, signal.SIGKILL)
+            _wait_group(self.process, group, 10.0)
+        self.process = None
+
+    def restart(self, timeout_s: float | None = None) -> ManagedServer:
+        """Stop, then start again on the same port (same `base_url`)."""
+        self.stop()
+        return self.start(timeout_s)
+
+    def __enter__(self) -> ManagedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wait_healthy(self, deadline: float) -> None:
+        assert self.process is not None
+        with httpx.Client(timeout=2.0) as http:
+            while True:
+                if self.process.poll() is not None:
+                    self._fail(f"the server exited with code {self.process.returncode} during start")
+                if self._healthy(http):
+                    return
+                if time.monotonic() > deadline:
+                    self._fail("the server did not answer its health check before the start timeout")
+                time.sleep(0.5)
+
+    def _healthy(self, http: httpx.Client) -> bool:
+        """`/health` says 200; `/v1/models` is asked only where there is no `/health` (404)."""
+        try:
+            status = http.get(f"{self.base_url.removesuffix('/v1')}/health").status_code
+            if status == 404:
+                status = http.get(f"{self.base_url}/models").status_code
+        except httpx.HTTPError:
+            return False  # not listening yet
+        return status == 200
+
+    def _warm_up(self, deadline: float) -> None:
+        """One 1-token chat request, so the model is loaded before the first real request."""
+        body = {"model": self.model_name, "max_tokens": 1, "temperature": 0,
+                "messages": [{"role": "user", "content": "hi"}]}
+        try:
+            reply = httpx.post(f"{self.base_url}/chat/completions", json=body,
+                               timeout=max(1.0, deadline - time.monotonic()))
+        except httpx.HTTPError as err:
+            self._fail(f"the warm-up request failed: {err!r}")
+        if reply.status_code != 200:
+            self._fail(f"the warm-up request got {reply.status_code}: {reply.text[:500]}")
+
+    def _fail(self, reason: str) -> NoReturn:
+        self.stop(grace_s=3.0)
+        raise ServerStartError(self._explain(reason))
+
+    def _explain(self, reason: str) -> str:
+        return (f"{reason}\ncommand: {shlex.join(self.command)}\n"
+                f"log {self.log_path} (last {LOG_TAIL_LINES} lines):\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _offline_hub_env() -> dict[str, str]:
+    """Hub offline for the server; `HF_HUB_CACHE` must exist, as `/v1/models` scans it (it
+    answers 500 when the directory is missing)."""
+    from huggingface_hub import constants
+
+    Path(constants.HF_HUB_CACHE).mkdir(parents=True, exist_ok=True)
+    return {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(constants.HF_HUB_CACHE)}
+
+
+def _signal_group(group: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(group, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def group_alive(group: int) -> bool:
+    """Whether any process is left in the group (zombies count until reaped)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # something is there, just not ours to signal
+        return True
+    return True
+
+
+def _wait_group(process: subprocess.Popen, group: int, timeout_s: float) -> bool:
+    """Reap the leader and wait for the group to empty; False if something outlived the timeout."""
+    deadline = time.monotonic() + timeout_s
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return False
+    while group_alive(group):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

@@ -1,0 +1,46 @@
+"""The per-shard assets in-process: trajectories from the real embedded server, then verified
+in the real Docker sandbox; a second materialization samples nothing new."""
+
+import dagster as dg
+import pytest
+import yaml
+
+from assets.problems import problems
+from assets.trajectories import trajectories
+from assets.verification import verification
+from pipeline.recipe import DEFAULT_RECIPE
+from pipeline.resources import SandboxResource, TrajforgeStorage
+
+pytestmark = [pytest.mark.slow, pytest.mark.docker]
+
+
+@pytest.fixture
+def tiny_recipe(tmp_path):
+    recipe = yaml.safe_load(DEFAULT_RECIPE.read_text())
+    recipe["teacher"]["problem_limit"] = 2
+    for profile in recipe["teacher"]["profiles"].values():
+        profile["max_tokens"] = 24
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    return str(path)
+
+
+def test_trajectories_then_verification_per_shard(tmp_path, tiny_recipe):
+    resources = {"storage": TrajforgeStorage(root=str(tmp_path / "data")), "sandbox": SandboxResource(workers=2)}
+    assert dg.materialize([problems], resources=resources).success
+    config = {"ops": {"trajectories": {"config": {"recipe": tiny_recipe}}}}
+    sampled = 0
+    for shard in ("shard-000", "shard-001"):
+        result = dg.materialize([trajectories, verification], resources=resources, partition_key=shard,
+                                run_config=config, selection=[trajectories, verification])
+        assert result.success
+        meta = result.asset_materializations_for_node("trajectories")[0].metadata
+        sampled += meta["sampled_now"].value
+        checked = result.asset_materializations_for_node("verification")[0].metadata
+        assert checked["dagster/row_count"].value == meta["dagster/row_count"].value
+        assert checked["sandbox_errors"].value == 0
+    assert sampled == 4  # 2 problems x short/long, spread over the two shards
+
+    again = dg.materialize([trajectories], resources=resources, partition_key="shard-000", run_config=config,
+                           selection=[trajectories])
+    assert again.asset_materializations_for_node("trajectories")[0].metadata["sampled_now"].value == 0

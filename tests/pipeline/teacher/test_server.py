@@ -1,0 +1,135 @@
+"""ManagedServer: a real `transformers serve` of the embedded model, and start failures."""
+
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.teacher.server import ManagedServer, ServerStartError, group_alive
+
+# A stand-in server for the lifecycle tests: answers /health on the --port it is given.
+HEALTHY = textwrap.dedent("""
+    import sys
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/health" else 404); self.end_headers()
+        def log_message(self, *a): pass
+    HTTPServer(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])), H).serve_forever()
+""")
+
+
+def python_server(code: str, tmp_path: Path, **kwargs) -> ManagedServer:
+    return ManagedServer([sys.executable, "-c", code], model_name="m", log_path=tmp_path / "server.log",
+                         **kwargs)
+
+
+def assert_gone(pid: int | None) -> None:
+    assert pid is not None and not group_alive(pid)
+
+
+def test_vllm_command_line():
+    server = ManagedServer.vllm("Qwen/Qwen3-8B", port=8123, extra_args=("--served-model-name", "teacher"))
+    line = " ".join(server.command)
+    assert "vllm serve Qwen/Qwen3-8B" in line and "--port 8123" in line and "--host 127.0.0.1" in line
+    assert server.model_name == "teacher" and server.base_url == "http://127.0.0.1:8123/v1"
+    assert ManagedServer.vllm("some/model").model_name == "some/model"
+
+
+def test_transformers_command_line(tmp_path):
+    server = ManagedServer.transformers(tmp_path / "model", port=8124, continuous_batching=False)
+    assert server.command[1:] == ["serve", "--model-timeout", "-1", "--no-continuous-batching",
+                                  "--host", "127.0.0.1", "--port", "8124"]
+    batched = " ".join(ManagedServer.transformers(tmp_path / "model", cb_memory_fraction=0.05).command)
+    assert "--continuous-batching --cb-max-memory-percent 0.05" in batched
+    assert server.model_name == str(tmp_path / "model")  # requests name the folder by its path
+
+
+def test_exit_at_once_raises_with_log_tail(tmp_path):
+    server = python_server("print('boom: no such model'); raise SystemExit(3)", tmp_path)
+    started = time.monotonic()
+    with pytest.raises(ServerStartError) as err:
+        server.start(timeout_s=30)
+    assert time.monotonic() - started < 10
+    message = str(err.value)
+    assert "exited with code 3" in message and "boom: no such model" in message and sys.executable in message
+    assert_gone(server.pid)
+
+
+def test_never_healthy_times_out_and_kills_the_group(tmp_path):
+    code = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']);"
+            "print('still loading', flush=True); time.sleep(600)")
+    server = python_server(code, tmp_path)
+    started = time.monotonic()
+    with pytest.raises(ServerStartError, match="(?s)health check.*still loading"):
+        server.start(timeout_s=2)
+    assert time.monotonic() - started < 10
+    assert_gone(server.pid)  # the grandchild too: the whole group went
+
+
+def test_restart_keeps_the_port(tmp_path):
+    with python_server(HEALTHY, tmp_path, start_timeout_s=20) as server:
+        assert httpx.get(server.base_url.removesuffix("/v1") + "/health").status_code == 200
+        first, url = server.pid, server.base_url
+        server.restart(timeout_s=20)
+        assert server.pid != first and server.base_url == url and server.running
+        assert httpx.get(url.removesuffix("/v1") + "/health").status_code == 200
+        assert_gone(first)
+    assert_gone(server.pid)
+
+
+def test_stop_kills_a_server_that_ignores_sigterm(tmp_path):
+    server = python_server("import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + HEALTHY,
+                           tmp_path).start(timeout_s=20)
+    started = time.monotonic()
+    server.stop(grace_s=1)
+    assert time.monotonic() - started < 5
+    assert_gone(server.pid)
+
+
+@pytest.mark.slow
+def test_missing_model_dir_fails_to_start(tmp_path):
+    server = ManagedServer.transformers(tmp_path / "no-such-model", log_path=tmp_path / "server.log")
+    with pytest.raises(ServerStartError, match="(?s)warm-up.*no-such-model"):
+        server.start(timeout_s=120)
+    assert_gone(server.pid)
+
+
+@pytest.fixture(scope="module")
+def embedded_server(embedded_folder: Path, tmp_path_factory):
+    log = tmp_path_factory.mktemp("serve") / "server.log"
+    with ManagedServer.transformers(embedded_folder, log_path=log, start_timeout_s=300) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_models_endpoint_answers(embedded_server: ManagedServer):
+    reply = httpx.get(f"{embedded_server.base_url}/models", timeout=30)
+    assert reply.status_code == 200 and reply.json()["object"] == "list"
+
+
+@pytest.mark.slow
+def test_chat_completion_returns_text_and_usage(embedded_server: ManagedServer):
+    body = {"model": embedded_server.model_name, "max_tokens": 16, "temperature": 0,
+            "messages": [{"role": "user", "content": "Write a Python function that adds two numbers."}]}
+    reply = httpx.post(f"{embedded_server.base_url}/chat/completions", json=body, timeout=120)
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    assert data["choices"][0]["message"]["content"].strip()
+    assert 0 < data["usage"]["completion_tokens"] <= 16 and data["usage"]["prompt_tokens"] > 0
+
+
+@pytest.mark.slow
+def test_stop_leaves_no_process(embedded_folder: Path, tmp_path):
+    server = ManagedServer.transformers(embedded_folder, log_path=tmp_path / "server.log")
+    server.start(timeout_s=300)
+    pid = server.pid
+    assert group_alive(pid)
+    server.stop()
+    assert_gone(pid)
+    assert not server.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.base_url.removesuffix("/v1") + "/health", timeout=5)
