@@ -1,4 +1,5 @@
-"""`reference_verification` asset: every problem's reference solution run against its own tests."""
+"""Verification assets: reference solutions against their own tests (a check on the test sets),
+and teacher trajectories against their problem's tests (per problem shard)."""
 
 import collections
 import time
@@ -6,9 +7,10 @@ import time
 import dagster as dg
 
 from pipeline import metadata as md
+from pipeline.partitions import problem_shards
 from pipeline.resources import SandboxResource, TrajforgeStorage
-from pipeline.verification import verify_references
-from schemas import Problem, Verdict, Verification, read_parquet, write_parquet
+from pipeline.verification import verify_references, verify_trajectories
+from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, write_parquet
 
 REFERENCE_FILE = ("verification", "reference.parquet")
 
@@ -65,3 +67,39 @@ def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     failing = [r.problem_id for r in results if r.verdict is not Verdict.ACCEPTED]
     return dg.AssetCheckResult(passed=not failing, severity=dg.AssetCheckSeverity.WARN,
                                metadata={"failing": len(failing), "examples": ", ".join(failing[:20]) or "none"})
+
+
+@dg.asset(
+    group_name="verification",
+    deps=["trajectories"],
+    partitions_def=problem_shards,
+    pool="sandbox",
+    kinds={"docker", "parquet"},
+    description="Every trajectory's final code run against its problem's tests in the Docker sandbox.",
+)
+def verification(context: dg.AssetExecutionContext, storage: TrajforgeStorage,
+                 sandbox: SandboxResource) -> dg.MaterializeResult:
+    problems = {p.id: p for p in read_parquet(storage.path("problems", "train.parquet"), Problem)}
+    rows = read_parquet(storage.path("trajectories", f"{context.partition_key}.parquet"), Trajectory)
+    started = time.monotonic()
+    with sandbox.executor(log=context.log.info) as executor:
+        results = verify_trajectories(problems, rows, executor, sandbox.workers, log=context.log.info)
+    elapsed = time.monotonic() - started
+    path = write_parquet(results, Verification, storage.path("verification", f"{context.partition_key}.parquet"))
+    profile_of = {t.id: t.profile.value for t in rows}
+    by_profile: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for r in results:
+        by_profile[profile_of[r.solution_id]][r.verdict.value] += 1
+    table = [{"profile": p, "verified": sum(c.values()), "accepted": c["accepted"],
+              "pass_rate": round(c["accepted"] / max(1, sum(c.values())), 4)} for p, c in sorted(by_profile.items())]
+    verdicts = collections.Counter(r.verdict.value for r in results)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(results),
+        "accepted": verdicts["accepted"],
+        "pass_rate": round(verdicts["accepted"] / max(1, len(results)), 4),
+        "sandbox_errors": verdicts["sandbox_error"],
+        "solutions_per_second": round(len(results) / max(elapsed, 1e-9), 2),
+        "per_profile": md.table(table, ["profile", "verified", "accepted", "pass_rate"]),
+        "verdicts": md.table([{"verdict": v, "count": n} for v, n in verdicts.most_common()], ["verdict", "count"]),
+        "path": dg.MetadataValue.path(str(path)),
+    })

@@ -77,12 +77,12 @@ def open_backend(recipe: TeacherRecipe, log: Log) -> Iterator[object]:
         return
     from pipeline.teacher.server import ManagedServer
 
-    server = (ManagedServer.transformers(recipe.model) if recipe.backend == "managed_transformers"
-              else ManagedServer.vllm(recipe.model))
+    timeout = recipe.start_timeout_s
+    server = (ManagedServer.transformers(recipe.model, start_timeout_s=timeout)
+              if recipe.backend == "managed_transformers" else ManagedServer.vllm(recipe.model, start_timeout_s=timeout))
     log(f"starting teacher server: {recipe.backend} {recipe.model}")
     with server:
-        server.start(timeout_s=recipe.start_timeout_s)
-        log(f"teacher server up at {server.base_url}")
+        log(f"teacher server up at {server.base_url} after {server.started_in_s:.1f}s")
         yield _http_backend(recipe, (server.base_url,), log)
 
 
