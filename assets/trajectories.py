@@ -9,7 +9,7 @@ from pydantic import Field
 from pipeline import metadata as md
 from pipeline.partitions import SHARD_COUNT, problem_shards, shard_index
 from pipeline.recipe import DEFAULT_RECIPE
-from pipeline.resources import TrajforgeStorage
+from pipeline.resources import TeacherResource, TrajforgeStorage
 from pipeline.teacher.config import teacher_recipe
 from pipeline.teacher.run import problem_shard, sample_into_store, select_problems
 from pipeline.teacher.store import TrajectoryStore
@@ -33,9 +33,9 @@ class TrajectoriesConfig(dg.Config):
     description="SHORT and LONG trajectories from the teacher for the training problems of one shard. "
                 "Samples are stored as they arrive; a re-run samples only what is missing.",
 )
-def trajectories(context: dg.AssetExecutionContext, config: TrajectoriesConfig,
-                 storage: TrajforgeStorage) -> dg.MaterializeResult:
-    recipe = teacher_recipe(config.recipe)
+def trajectories(context: dg.AssetExecutionContext, config: TrajectoriesConfig, storage: TrajforgeStorage,
+                 teacher: TeacherResource) -> dg.MaterializeResult:
+    recipe = teacher.configure(teacher_recipe(config.recipe))
     limit = config.problem_limit if config.problem_limit is not None else recipe.problem_limit
     chosen = select_problems(read_parquet(storage.path("problems", "train.parquet"), Problem), limit)
     shard = shard_index(context.partition_key)

@@ -35,16 +35,8 @@ def reference_verification(context: dg.AssetExecutionContext, storage: Trajforge
     return dg.MaterializeResult(metadata=_metadata(problems, results, elapsed, path))
 
 
-def _metadata(problems: list[Problem], results: list[Verification], elapsed: float, path) -> dict:
-    source_of = {p.id: p.source for p in problems}
-    by_source: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for r in results:
-        by_source[source_of[r.problem_id]][r.verdict.value] += 1
-    rows = [{"source": s, "verified": sum(c.values()), "accepted": c["accepted"],
-             "pass_rate": round(c["accepted"] / max(1, sum(c.values())), 4)} for s, c in sorted(by_source.items())]
-    failing = [{"problem_id": r.problem_id, "verdict": r.verdict.value, "passed": r.passed, "total": r.total,
-                "detail": next((t.detail for t in r.tests if t.verdict is not Verdict.ACCEPTED), "")}
-               for r in results if r.verdict is not Verdict.ACCEPTED]
+def _verdict_summary(results: list[Verification], elapsed: float, path) -> dict:
+    """The metadata every verification asset shows: counts, pass rate, throughput, verdict table."""
     verdicts = collections.Counter(r.verdict.value for r in results)
     return {
         "dagster/row_count": len(results),
@@ -52,11 +44,31 @@ def _metadata(problems: list[Problem], results: list[Verification], elapsed: flo
         "pass_rate": round(verdicts["accepted"] / max(1, len(results)), 4),
         "sandbox_errors": verdicts["sandbox_error"],
         "solutions_per_second": round(len(results) / max(elapsed, 1e-9), 2),
-        "without_reference": len(problems) - len(results),
         "verdicts": md.table([{"verdict": v, "count": n} for v, n in verdicts.most_common()], ["verdict", "count"]),
-        "per_source": md.table(rows, ["source", "verified", "accepted", "pass_rate"]),
-        "failing_references": md.table(failing, ["problem_id", "verdict", "passed", "total", "detail"]),
         "path": dg.MetadataValue.path(str(path)),
+    }
+
+
+def _pass_rates(results: list[Verification], group_of, name: str) -> dg.MetadataValue:
+    """A table of pass rates per group (source, profile); `group_of(result)` names the group."""
+    groups: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for r in results:
+        groups[group_of(r)][r.verdict.value] += 1
+    rows = [{name: g, "verified": sum(c.values()), "accepted": c["accepted"],
+             "pass_rate": round(c["accepted"] / max(1, sum(c.values())), 4)} for g, c in sorted(groups.items())]
+    return md.table(rows, [name, "verified", "accepted", "pass_rate"])
+
+
+def _metadata(problems: list[Problem], results: list[Verification], elapsed: float, path) -> dict:
+    source_of = {p.id: p.source for p in problems}
+    failing = [{"problem_id": r.problem_id, "verdict": r.verdict.value, "passed": r.passed, "total": r.total,
+                "detail": next((t.detail for t in r.tests if t.verdict is not Verdict.ACCEPTED), "")}
+               for r in results if r.verdict is not Verdict.ACCEPTED]
+    return {
+        **_verdict_summary(results, elapsed, path),
+        "without_reference": len(problems) - len(results),
+        "per_source": _pass_rates(results, lambda r: source_of[r.problem_id], "source"),
+        "failing_references": md.table(failing, ["problem_id", "verdict", "passed", "total", "detail"]),
     }
 
 
@@ -87,19 +99,7 @@ def verification(context: dg.AssetExecutionContext, storage: TrajforgeStorage,
     elapsed = time.monotonic() - started
     path = write_parquet(results, Verification, storage.path("verification", f"{context.partition_key}.parquet"))
     profile_of = {t.id: t.profile.value for t in rows}
-    by_profile: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for r in results:
-        by_profile[profile_of[r.solution_id]][r.verdict.value] += 1
-    table = [{"profile": p, "verified": sum(c.values()), "accepted": c["accepted"],
-              "pass_rate": round(c["accepted"] / max(1, sum(c.values())), 4)} for p, c in sorted(by_profile.items())]
-    verdicts = collections.Counter(r.verdict.value for r in results)
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(results),
-        "accepted": verdicts["accepted"],
-        "pass_rate": round(verdicts["accepted"] / max(1, len(results)), 4),
-        "sandbox_errors": verdicts["sandbox_error"],
-        "solutions_per_second": round(len(results) / max(elapsed, 1e-9), 2),
-        "per_profile": md.table(table, ["profile", "verified", "accepted", "pass_rate"]),
-        "verdicts": md.table([{"verdict": v, "count": n} for v, n in verdicts.most_common()], ["verdict", "count"]),
-        "path": dg.MetadataValue.path(str(path)),
+        **_verdict_summary(results, elapsed, path),
+        "per_profile": _pass_rates(results, lambda r: profile_of[r.solution_id], "profile"),
     })

@@ -6,8 +6,7 @@ from assets.problems import problems
 from assets.trajectories import trajectories
 from assets.verification import reference_solutions_pass, reference_verification, verification
 from pipeline.checks import PROBLEM_CHECKS
-from pipeline.partitions import problem_shards
-from pipeline.resources import SandboxResource, TrajforgeStorage
+from pipeline.resources import SandboxResource, TeacherResource, TrajforgeStorage
 
 # Dagster runs one partitions definition per job, so the unpartitioned problem stage and the
 # per-shard stages are two jobs; `trajforge run` runs the first, then every shard of the second.
@@ -18,8 +17,7 @@ build_problems = dg.define_asset_job(
 )
 sample_trajectories = dg.define_asset_job(
     "sample_trajectories",
-    selection=dg.AssetSelection.assets(trajectories, verification),
-    partitions_def=problem_shards,
+    selection=dg.AssetSelection.assets(trajectories, verification),  # partitioned by problem shard
     description="Teacher trajectories for one problem shard, verified in the sandbox (backfill: all shards).",
 )
 
@@ -27,5 +25,5 @@ defs = dg.Definitions(
     assets=[problems, reference_verification, trajectories, verification],
     asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass],
     jobs=[build_problems, sample_trajectories],
-    resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource()},
+    resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource(), "teacher": TeacherResource()},
 )

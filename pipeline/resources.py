@@ -37,3 +37,25 @@ class SandboxResource(dg.ConfigurableResource):
 
         with open_executor(self.backend, self.workers, log=log) as executor:
             yield executor
+
+
+class TeacherResource(dg.ConfigurableResource):
+    """The teacher as deployed: overrides of the recipe's `teacher:` section (empty = the recipe's).
+
+    Point the pipeline at running vLLM replicas without editing a recipe:
+    `TRAJFORGE_TEACHER_URLS=http://gpu-1:8000/v1,http://gpu-2:8000/v1`.
+    """
+
+    base_urls: list[str] = Field(
+        default_factory=lambda: [u for u in os.environ.get("TRAJFORGE_TEACHER_URLS", "").split(",") if u.strip()],
+        description="Running OpenAI-compatible servers (vLLM replicas); when set, the backend becomes `openai`.")
+    concurrency: int | None = Field(default=None, description="Requests in flight over all replicas.")
+
+    def configure(self, recipe):
+        from dataclasses import replace
+
+        if self.base_urls:
+            recipe = replace(recipe, backend="openai", base_urls=tuple(u.strip() for u in self.base_urls))
+        if self.concurrency:
+            recipe = replace(recipe, concurrency=self.concurrency)
+        return recipe

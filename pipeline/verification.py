@@ -79,6 +79,17 @@ def finished_keys(out_path: Path) -> set[tuple[str, str]]:
     return done
 
 
+def progress_logger(total: int, label: str, log: Log, updates: int = 10) -> Callable[[int], None]:
+    """A `progress(done)` callback that logs about `updates` times, and always at the end."""
+    step = max(1, total // updates)
+
+    def progress(done: int) -> None:
+        if done % step == 0 or done == total:
+            log(f"{label} {done}/{total}")
+
+    return progress
+
+
 @dataclass
 class VerifyReport:
     verified: int
@@ -104,12 +115,7 @@ def verify_files(problems_path: str | Path, solutions_path: str | Path, out_path
     by_id = {p.id: p for p in problems.values()}
     key_of = {(s.problem_id, s.solution_id): key for key, s in todo}
     verdicts: dict[str, int] = {}
-    step = max(1, len(todo) // 20)
-
-    def progress(done: int) -> None:
-        if done % step == 0 or done == len(todo):
-            log(f"verified {done}/{len(todo)}")
-
+    progress = progress_logger(len(todo), "verified", log)
     with open(out_path, "a", encoding="utf-8") as out:
         results = verify_all(by_id, [s for _, s in todo], executor, workers, settings, progress)
         for verification in results:
@@ -163,12 +169,7 @@ def verify_references(problems: list[Problem], executor: Executor, workers: int,
     checked = [p for p in problems if p.reference_solution and p.tests]
     solutions = [Solution(p.id, "reference", p.reference_solution) for p in checked]
     by_id = {p.id: p for p in checked}
-    step = max(1, len(solutions) // 10)
-
-    def progress(done: int) -> None:
-        if done % step == 0 or done == len(solutions):
-            log(f"reference solutions verified: {done}/{len(solutions)}")
-
+    progress = progress_logger(len(solutions), "reference solutions verified:", log)
     results = list(verify_all(by_id, solutions, executor, workers, settings, progress))
     return sorted(results, key=lambda v: v.problem_id)
 
@@ -178,11 +179,6 @@ def verify_trajectories(problems: dict[str, Problem], trajectories: list, execut
     """Each trajectory's extracted code against its problem's tests (solution_id = trajectory id).
     A trajectory without code is a syntax error, not skipped: it stays visible in the counts."""
     solutions = [Solution(t.problem_id, t.id, t.code) for t in trajectories if t.problem_id in problems]
-    step = max(1, len(solutions) // 10)
-
-    def progress(done: int) -> None:
-        if done % step == 0 or done == len(solutions):
-            log(f"trajectories verified: {done}/{len(solutions)}")
-
+    progress = progress_logger(len(solutions), "trajectories verified:", log)
     results = list(verify_all(problems, solutions, executor, workers, settings, progress))
     return sorted(results, key=lambda v: v.solution_id)

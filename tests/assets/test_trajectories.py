@@ -9,9 +9,9 @@ from assets.problems import problems
 from assets.trajectories import trajectories
 from assets.verification import verification
 from pipeline.recipe import DEFAULT_RECIPE
-from pipeline.resources import SandboxResource, TrajforgeStorage
+from pipeline.resources import SandboxResource, TeacherResource, TrajforgeStorage
 
-pytestmark = [pytest.mark.slow, pytest.mark.docker]
+
 
 
 @pytest.fixture
@@ -25,8 +25,11 @@ def tiny_recipe(tmp_path):
     return str(path)
 
 
+@pytest.mark.slow
+@pytest.mark.docker
 def test_trajectories_then_verification_per_shard(tmp_path, tiny_recipe):
-    resources = {"storage": TrajforgeStorage(root=str(tmp_path / "data")), "sandbox": SandboxResource(workers=2)}
+    resources = {"storage": TrajforgeStorage(root=str(tmp_path / "data")), "sandbox": SandboxResource(workers=2),
+                 "teacher": TeacherResource()}
     assert dg.materialize([problems], resources=resources).success
     config = {"ops": {"trajectories": {"config": {"recipe": tiny_recipe}}}}
     sampled = 0
@@ -44,3 +47,13 @@ def test_trajectories_then_verification_per_shard(tmp_path, tiny_recipe):
     again = dg.materialize([trajectories], resources=resources, partition_key="shard-000", run_config=config,
                            selection=[trajectories])
     assert again.asset_materializations_for_node("trajectories")[0].metadata["sampled_now"].value == 0
+
+
+def test_teacher_resource_points_the_recipe_at_running_replicas():
+    from pipeline.teacher.config import teacher_recipe
+
+    recipe = TeacherResource(base_urls=["http://gpu-1:8000/v1", "http://gpu-2:8000/v1"], concurrency=32).configure(
+        teacher_recipe(DEFAULT_RECIPE))
+    assert recipe.backend == "openai" and recipe.base_urls == ("http://gpu-1:8000/v1", "http://gpu-2:8000/v1")
+    assert recipe.concurrency == 32
+    assert TeacherResource(base_urls=[]).configure(teacher_recipe(DEFAULT_RECIPE)).backend == "managed_transformers"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import datasets
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TRAJFORGE = [sys.executable, "-m", "pipeline.cli"]
@@ -37,17 +38,26 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
     data = tmp_path / "data"
-    result = _run(["run", "--data", str(data)], tmp_path, DAGSTER_HOME=str(home))
+    recipe = yaml.safe_load((REPO / "recipes" / "default.yaml").read_text())
+    recipe["teacher"]["problem_limit"] = 2
+    for profile in recipe["teacher"]["profiles"].values():
+        profile["max_tokens"] = 16
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(recipe))
+    result = _run(["run", "--data", str(data), "--recipe", str(tmp_path / "tiny.yaml")], tmp_path,
+                  DAGSTER_HOME=str(home))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "pipeline succeeded" in result.stdout
+    assert "reference solutions in the sandbox: 199/199 accepted" in result.stdout
+    assert "trajectories short: 2 samples" in result.stdout and "trajectories long : 2 samples" in result.stdout
     assert (data / "problems" / "train.parquet").exists()
 
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        records = instance.get_run_records()
-        assert len(records) == 1 and records[0].dagster_run.job_name == "build_dataset"
-        assert instance.get_latest_materialization_event(dg.AssetKey("problems")) is not None
+        jobs = sorted(r.dagster_run.job_name for r in instance.get_run_records())
+        assert jobs == ["build_problems", "sample_trajectories", "sample_trajectories"]
+        for asset in ("problems", "reference_verification", "trajectories", "verification"):
+            assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None, asset
 
 
 def test_bad_recipe_is_a_clear_error(tmp_path):
