@@ -23,13 +23,18 @@ def _problems(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from pipeline.verification import open_executor, verify_files
+    from pipeline.verification import SandboxUnavailable, open_executor, verify_files
     from sandbox.judge import Tolerance
     from sandbox.verify import VerifySettings
 
     settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
-    with open_executor(args.backend, args.workers, log=_progress) as executor:
-        report = verify_files(args.problems, args.solutions, args.out, executor, args.workers, settings, log=_progress)
+    try:
+        with open_executor(args.backend, args.workers, log=_progress) as executor:
+            report = verify_files(args.problems, args.solutions, args.out, executor, args.workers, settings,
+                                  log=_progress)
+    except SandboxUnavailable as err:
+        print(f"trajforge: {err}", file=sys.stderr)
+        return 3
     print(json.dumps({"verified": report.verified, "skipped": report.skipped, "rejected": report.rejected,
                       "verdicts": report.verdicts}))
     return 0

@@ -136,6 +136,10 @@ def _write_rejected(out_path: Path, rejected: list[Rejected], log: Log) -> None:
         f"row {rejected[0].row_index} {rejected[0].field}: {rejected[0].reason}")
 
 
+class SandboxUnavailable(RuntimeError):
+    """No sandbox backend can run here (e.g. no Docker engine answers)."""
+
+
 @contextmanager
 def open_executor(backend: str, workers: int, log: Log = print):
     """A sandbox executor: the Docker pool (default) or the UNSAFE local process pool.
@@ -147,10 +151,20 @@ def open_executor(backend: str, workers: int, log: Log = print):
         log(f"sandbox pool bounded to {cores} runners (the machine's cores), not {workers}")
         workers = cores
     if backend == "docker":
+        import docker
+        import docker.errors
+
         from sandbox.docker_pool import DockerPool
         from sandbox.image import ensure_image
 
-        with DockerPool(ensure_image(log=log), size=workers) as pool:
+        try:
+            client = docker.from_env()
+            client.ping()
+        except docker.errors.DockerException as err:
+            raise SandboxUnavailable(
+                f"the Docker engine is not reachable ({err}); start it with scripts/docker.sh, "
+                "or pass --backend process for trusted code only (UNSAFE, no isolation)") from None
+        with DockerPool(ensure_image(client, log=log), size=workers, client=client) as pool:
             yield pool
     elif backend == "process":
         from sandbox.process_pool import ProcessPool

@@ -91,3 +91,14 @@ def test_verify_command(tmp_path):
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["verified"] == 6 and summary["verdicts"]["accepted"] == 4
     assert "verified 6/6" in done.stderr
+
+
+def test_unreachable_docker_engine_is_a_clear_error(tmp_path):
+    problems, solutions = _write(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "verify", "--problems", str(problems),
+                           "--solutions", str(solutions), "--out", str(tmp_path / "V.jsonl")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert done.returncode == 3
+    assert "Docker engine is not reachable" in done.stderr and "--backend process" in done.stderr
+    assert not (tmp_path / "V.jsonl").exists()
