@@ -50,6 +50,8 @@ def handle(request):
         results.append(result)
         if request.get("stop_on_failure") and result["status"] != "ok":
             break
+        if result["status"] == "time_limit":
+            break  # the rest would most likely time out too: seconds each, for the same verdict
     # clean: nothing of the solution is left (no process of the sandbox user, no files)
     clean = all(result.pop("clean") for result in results)
     return {"id": request.get("id"), "compile_error": None, "tests": results, "clean": clean}

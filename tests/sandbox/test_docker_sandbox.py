@@ -117,3 +117,9 @@ def test_solution_runs_unprivileged_with_an_empty_environment(docker_pool):
 def test_cpu_time_not_wall_time_decides_the_limit(docker_pool):
     slow_io = stdin_problem(("", "done\n"), time_limit_s=1.0)
     assert verify(docker_pool, slow_io, "import time\ntime.sleep(1.5)\nprint('done')").verdict is Verdict.ACCEPTED
+
+
+def test_tests_after_a_time_limit_are_skipped(docker_pool):
+    result = verify(docker_pool, DOUBLE, "while True:\n    pass")
+    assert result.verdict is Verdict.TIME_LIMIT
+    assert len(result.tests) == 1 and result.total == 3 and result.passed == 0
