@@ -1,0 +1,90 @@
+"""Rejection sampling and pairing (Z1): verified trajectories -> dataset rows.
+
+Per problem, among the trajectories that passed every test: the shortest accepted one per
+profile (short and long), or all accepted ones (`selection: all`). Failed trajectories become
+rows of a separate `failed` split with their verdict (peers found execution filtering can hurt;
+the recipe chooses whether to publish it). Z1 filters (token budget, repetitive reasoning) run
+before selection and every removal is counted by reason.
+
+Difficulty comes from the problem's pass rate over all its verified samples:
+simple >= 0.75 > medium >= 0.25 > complex (thresholds in `AssemblySettings`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipeline.dataset.filters import FilterSettings, rejection_reason, stw_response
+from schemas import DatasetRow, Problem, Profile, TestStyle, Trajectory, Verdict, Verification, validate
+
+
+@dataclass(frozen=True)
+class AssemblySettings:
+    selection: str = "shortest"  # "shortest": one accepted trajectory per (problem, profile); "all"
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    simple_pass_rate: float = 0.75
+    medium_pass_rate: float = 0.25
+
+
+@dataclass
+class Assembly:
+    accepted: list[DatasetRow]
+    failed: list[DatasetRow]
+    removed: Counter  # reason -> count (filters, missing verification)
+
+
+def question_text(problem: Problem) -> str:
+    """The problem as the dataset's `question`: statement, plus the code to complete if any."""
+    if TestStyle(problem.test_style) is TestStyle.STDIN or not problem.starter_code.strip():
+        return problem.statement.strip()
+    if problem.starter_code.strip() in problem.statement:
+        return problem.statement.strip()  # HumanEval: the prompt is the starter code
+    return f"{problem.statement.strip()}\n\n```python\n{problem.starter_code.strip()}\n```"
+
+
+def difficulty(pass_rate: float, settings: AssemblySettings) -> str:
+    if pass_rate >= settings.simple_pass_rate:
+        return "simple"
+    return "medium" if pass_rate >= settings.medium_pass_rate else "complex"
+
+
+def _row(problem: Problem, t: Trajectory, v: Verification, label: str) -> DatasetRow:
+    return validate(DatasetRow(
+        id=t.id, question=question_text(problem), response=stw_response(t.reasoning, t.answer),
+        token_num=max(1, t.completion_tokens), problem_id=problem.id, source=problem.source,
+        teacher_model=t.teacher_model, profile=t.profile, verdict=v.verdict, passed=v.passed, total=v.total,
+        difficulty=label, params_hash=t.params_hash, trajectory_id=t.id))
+
+
+def assemble(problems: dict[str, Problem], trajectories: Sequence[Trajectory], verifications: Sequence[Verification],
+             settings: AssemblySettings = AssemblySettings()) -> Assembly:
+    if settings.selection not in ("shortest", "all"):
+        raise ValueError(f"selection must be 'shortest' or 'all', got {settings.selection!r}")
+    verdict_of = {v.solution_id: v for v in verifications}
+    removed: Counter = Counter()
+    kept: dict[str, list[tuple[Trajectory, Verification]]] = defaultdict(list)
+    for t in trajectories:
+        v = verdict_of.get(t.id)
+        if t.problem_id not in problems or v is None or v.verdict is Verdict.SANDBOX_ERROR:
+            removed["not verified"] += 1
+            continue
+        reason = rejection_reason(t.reasoning, t.completion_tokens, settings.filters)
+        if reason is not None:
+            removed[reason.split(" (")[0]] += 1
+            continue
+        kept[t.problem_id].append((t, v))
+    accepted, failed = [], []
+    for problem_id in sorted(kept):
+        pairs = kept[problem_id]
+        rate = sum(v.verdict is Verdict.ACCEPTED for _, v in pairs) / len(pairs)
+        label = difficulty(rate, settings)
+        problem = problems[problem_id]
+        failed += [_row(problem, t, v, label) for t, v in pairs if v.verdict is not Verdict.ACCEPTED]
+        for profile in Profile:
+            good = sorted(((t, v) for t, v in pairs if t.profile is profile and v.verdict is Verdict.ACCEPTED),
+                          key=lambda tv: (tv[0].completion_tokens, tv[0].id))
+            chosen = good[:1] if settings.selection == "shortest" else good
+            accepted += [_row(problem, t, v, label) for t, v in chosen]
+    return Assembly(accepted, failed, removed)
