@@ -1,0 +1,86 @@
+"""The dataset card: README.md with the Hub's YAML `configs` block, statistics and a token-length
+histogram (short vs long) as a PNG next to it."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import yaml
+
+from schemas import DatasetRow
+
+HISTOGRAM = "token_lengths.png"
+
+
+def configs_block(configs: Sequence[str], split: str = "train") -> str:
+    entries = [{"config_name": c, "data_files": [{"split": split, "path": f"{c}/{split}-*.parquet"}]} for c in configs]
+    if "default" in configs:
+        entries[list(configs).index("default")]["default"] = True
+    return yaml.safe_dump({"configs": entries, "license": "other", "task_categories": ["text-generation"]},
+                          sort_keys=False)
+
+
+def _counts_table(title: str, counts: Counter) -> str:
+    lines = [f"| {title} | rows |", "| --- | ---: |"]
+    lines += [f"| {key} | {n:,} |" for key, n in sorted(counts.items())]
+    return "\n".join(lines)
+
+
+def _length_table(rows: Sequence[DatasetRow]) -> str:
+    lines = ["| profile | rows | mean tokens | median | max |", "| --- | ---: | ---: | ---: | ---: |"]
+    for profile in ("short", "long"):
+        lengths = [r.token_num for r in rows if r.profile.value == profile]
+        if lengths:
+            lines.append(f"| {profile} | {len(lengths):,} | {statistics.fmean(lengths):,.0f} | "
+                         f"{statistics.median(lengths):,.0f} | {max(lengths):,} |")
+    return "\n".join(lines)
+
+
+def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 3.5))
+    for profile in ("short", "long"):
+        lengths = [r.token_num for r in rows if r.profile.value == profile]
+        if lengths:
+            axes.hist(lengths, bins=40, alpha=0.6, label=f"{profile} ({len(lengths)})")
+    axes.set_xlabel("response tokens")
+    axes.set_ylabel("rows")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def write_card(out_dir: str | Path, title: str, configs: Mapping[str, Sequence[DatasetRow]],
+               removals: Mapping[str, int]) -> Path:
+    """README.md for the folder: YAML configs, what each config holds, statistics, removals."""
+    out_dir = Path(out_dir)
+    main = list(configs.get("default", []))
+    write_histogram(main, out_dir / HISTOGRAM)
+    accepted = sum(r.verdict.value == "accepted" for r in main)
+    sections = [
+        f"---\n{configs_block(list(configs))}---\n",
+        f"# {title}\n",
+        "Coding problems with SHORT and LONG reasoning trajectories from teacher models, in the Shifted "
+        "Thinking Window format (`response` = reasoning + final answer, no think tags), every solution "
+        "verified by running its code against the problem's tests in a sandbox.\n",
+        "## Configs\n\n" + "\n".join(f"- `{name}`: {len(rows):,} rows" for name, rows in configs.items()) + "\n",
+        "## Statistics (`default`)\n",
+        f"Verified rows: {accepted:,} of {len(main):,}.\n",
+        _counts_table("source", Counter(r.source for r in main)) + "\n",
+        _counts_table("difficulty", Counter(r.difficulty for r in main)) + "\n",
+        _length_table(main) + "\n",
+        f"![token lengths, short vs long]({HISTOGRAM})\n",
+        "## Removed before publishing\n\n" + _counts_table("reason", Counter(dict(removals))) + "\n",
+    ]
+    path = out_dir / "README.md"
+    path.write_text("\n".join(sections), encoding="utf-8")
+    return path
