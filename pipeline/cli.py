@@ -61,6 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     steps = [("build_problems", None, {"problems": {"config": {"recipe": recipe}}})]
     steps += [("sample_trajectories", key, {"trajectories": {"config": {"recipe": recipe}}})
               for key in problem_shards.get_partition_keys()]
+    steps += [("build_dataset", None, {})]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     for job_name, partition, ops in steps:
         result = defs.resolve_job_def(job_name).execute_in_process(
@@ -80,12 +81,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(data: Path) -> None:
+    import pyarrow.parquet as pq
+
     summary_file = data / "reports" / "problems_summary.json"
     if summary_file.exists():
         _print_source_table(json.loads(summary_file.read_text()))
     _print_reference_verification(data / "verification" / "reference.parquet")
     _print_trajectories(sorted((data / "trajectories").glob("shard-*.parquet")),
                         sorted((data / "verification").glob("shard-*.parquet")))
+    hub = data / "hub"
+    if (hub / "README.md").exists():
+        counts = {c.name: sum(pq.read_metadata(p).num_rows for p in c.glob("*.parquet"))
+                  for c in sorted(hub.iterdir()) if c.is_dir()}
+        print(f"Hub-ready dataset in {hub}: " + ", ".join(f"{name} {n} rows" for name, n in counts.items())
+              + f" (load with datasets.load_dataset({str(hub)!r}, name=...))")
 
 
 def _print_trajectories(paths: list[Path], verified: list[Path]) -> None:

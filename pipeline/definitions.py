@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
 from assets.problems import problems
 from assets.trajectories import trajectories
 from assets.verification import reference_solutions_pass, reference_verification, verification
@@ -9,7 +10,8 @@ from pipeline.checks import PROBLEM_CHECKS
 from pipeline.resources import SandboxResource, TeacherResource, TrajforgeStorage
 
 # Dagster runs one partitions definition per job, so the unpartitioned problem stage and the
-# per-shard stages are two jobs; `trajforge run` runs the first, then every shard of the second.
+# per-shard stages are separate jobs; `trajforge run` runs build_problems, every shard of
+# sample_trajectories, then build_dataset.
 build_problems = dg.define_asset_job(
     "build_problems",
     selection=dg.AssetSelection.assets(problems, reference_verification),
@@ -21,9 +23,15 @@ sample_trajectories = dg.define_asset_job(
     description="Teacher trajectories for one problem shard, verified in the sandbox (backfill: all shards).",
 )
 
+build_dataset = dg.define_asset_job(
+    "build_dataset",
+    selection=dg.AssetSelection.assets(dataset, dataset_card, hub_push),
+    description="Verified trajectories of every shard -> Hub-ready folder, card, and the (dry-run) push.",
+)
+
 defs = dg.Definitions(
-    assets=[problems, reference_verification, trajectories, verification],
-    asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass],
-    jobs=[build_problems, sample_trajectories],
+    assets=[problems, reference_verification, trajectories, verification, dataset, dataset_card, hub_push],
+    asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass, dataset_is_publishable],
+    jobs=[build_problems, sample_trajectories, build_dataset],
     resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource(), "teacher": TeacherResource()},
 )

@@ -52,7 +52,10 @@ def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
             axes.hist(lengths, bins=40, alpha=0.6, label=f"{profile} ({len(lengths)})")
     axes.set_xlabel("response tokens")
     axes.set_ylabel("rows")
-    axes.legend()
+    if rows:
+        axes.legend()
+    else:
+        axes.text(0.5, 0.5, "no rows", ha="center", va="center", transform=axes.transAxes)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -63,16 +66,18 @@ def write_card(out_dir: str | Path, title: str, configs: Mapping[str, Sequence[D
                removals: Mapping[str, int]) -> Path:
     """README.md for the folder: YAML configs, what each config holds, statistics, removals."""
     out_dir = Path(out_dir)
+    present = [name for name, rows in configs.items() if rows]  # empty configs are not written
     main = list(configs.get("default", []))
     write_histogram(main, out_dir / HISTOGRAM)
     accepted = sum(r.verdict.value == "accepted" for r in main)
     sections = [
-        f"---\n{configs_block(list(configs))}---\n",
+        f"---\n{configs_block(present)}---\n",
         f"# {title}\n",
         "Coding problems with SHORT and LONG reasoning trajectories from teacher models, in the Shifted "
         "Thinking Window format (`response` = reasoning + final answer, no think tags), every solution "
         "verified by running its code against the problem's tests in a sandbox.\n",
-        "## Configs\n\n" + "\n".join(f"- `{name}`: {len(rows):,} rows" for name, rows in configs.items()) + "\n",
+        "## Configs\n\n" + "\n".join(f"- `{name}`: {len(rows):,} rows" + ("" if rows else " (empty: not written)")
+                                      for name, rows in configs.items()) + "\n",
         "## Statistics (`default`)\n",
         f"Verified rows: {accepted:,} of {len(main):,}.\n",
         _counts_table("source", Counter(r.source for r in main)) + "\n",

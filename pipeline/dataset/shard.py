@@ -1,5 +1,8 @@
 """Hub layout: `{config}/train-0000i-of-0000n.parquet`, shards near a target size.
 
+A table with no rows writes no shard at all (and removes the old ones): `datasets` cannot load
+an empty parquet file, so an empty config is simply absent from the folder and its card.
+
 Shard count comes from the table's in-memory size (parquet compresses, so files come out smaller
 than the target, never larger than the Hub's comfortable ~500 MB). Writing a config first removes
 its previous shards, so a re-run with fewer shards leaves no stale file behind.
@@ -29,9 +32,11 @@ def write_shards(table: pa.Table, out_dir: str | Path, config: str, target_bytes
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(f"{split}-*.parquet"):
         stale.unlink()
-    count = max(1, math.ceil(table.nbytes / target_bytes)) if table.num_rows else 1
-    count = min(count, max(1, table.num_rows))
-    per_shard = math.ceil(table.num_rows / count) if table.num_rows else 0
+    if table.num_rows == 0:
+        folder.rmdir() if not any(folder.iterdir()) else None
+        return []
+    count = min(max(1, math.ceil(table.nbytes / target_bytes)), table.num_rows)
+    per_shard = math.ceil(table.num_rows / count)
     paths = shard_paths(out_dir, config, count, split)
     for i, path in enumerate(paths):
         tmp = path.with_suffix(".parquet.tmp")

@@ -32,3 +32,9 @@ def test_datasets_reads_the_shards_back(tmp_path):
     write_shards(_table(50), tmp_path, "default", target_bytes=2000)
     loaded = datasets.load_dataset("parquet", data_files=str(tmp_path / "default" / "train-*.parquet"), split="train")
     assert len(loaded) == 50 and loaded.column_names[:4] == ["id", "question", "response", "token_num"]
+
+
+def test_an_empty_config_writes_nothing_and_clears_old_shards(tmp_path):
+    write_shards(_table(10), tmp_path, "default")
+    assert write_shards(_table(0), tmp_path, "default") == []
+    assert not (tmp_path / "default").exists()

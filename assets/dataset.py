@@ -1,0 +1,105 @@
+"""`dataset`, `dataset_card` and `hub_push`: the Hub-ready folder under <data>/hub."""
+
+import collections
+import json
+
+import dagster as dg
+import pyarrow.parquet as pq
+from pydantic import Field
+
+from pipeline import metadata as md
+from pipeline.dataset.assemble import AssemblySettings
+from pipeline.dataset.build import build_dataset
+from pipeline.dataset.card import write_card
+from pipeline.dataset.filters import FilterSettings
+from pipeline.dataset.pruner import PrunerSettings
+from pipeline.dataset.publish import PublishSettings, publish
+from pipeline.resources import TrajforgeStorage
+from schemas import DatasetRow, Problem, from_table, read_parquet
+from schemas.validate import THINK_TAGS
+
+CONFIGS = ("default", "failed", "length_harmonized")
+MAX_SHARD_BYTES = 500 * 1024 * 1024
+
+
+class DatasetConfig(dg.Config):
+    selection: str = Field(default="shortest", description="'shortest' accepted trajectory per profile, or 'all'.")
+    token_budget: int = Field(default=8192, description="Trajectories over this many tokens are dropped (Z1).")
+    max_repetition: float = Field(default=0.5, description="Drop reasoning whose repeated 4-gram share is above this.")
+    harmonizing_lambda: float = Field(default=2.0, description="O1-Pruner lambda (accuracy term weight).")
+    keep_per_problem: int = Field(default=2, description="O1-Pruner m: samples per problem in length_harmonized.")
+    shard_mb: int = Field(default=256, description="Target parquet shard size in MB.")
+
+
+def _rows(storage: TrajforgeStorage, config: str) -> list[DatasetRow]:
+    folder = storage.path("hub", config)
+    return from_table(pq.read_table(folder), DatasetRow) if folder.is_dir() else []  # empty configs are not written
+
+
+@dg.asset(group_name="dataset", deps=["verification"], kinds={"parquet"},
+          description="Verified trajectories paired Z1-style (default), failed ones (failed), and O1-Pruner "
+                      "weights (length_harmonized), as Hub-layout parquet shards.")
+def dataset(context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage) -> dg.MaterializeResult:
+    built = build_dataset(
+        storage.root, storage.path("hub"),
+        AssemblySettings(config.selection, FilterSettings(config.token_budget, 4, config.max_repetition)),
+        PrunerSettings(lam=config.harmonizing_lambda, keep_per_problem=config.keep_per_problem),
+        target_bytes=config.shard_mb * 1024 * 1024)
+    default = built.configs["default"]
+    by_profile = collections.Counter(r.profile.value for r in default)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(default),
+        **{f"{name}_rows": len(rows) for name, rows in built.configs.items()},
+        "short_rows": by_profile["short"], "long_rows": by_profile["long"],
+        "removed": md.table([{"reason": k, "count": v} for k, v in sorted(built.removed.items())], ["reason", "count"]),
+        "preview": md.markdown_table([{"id": r.id, "profile": r.profile.value, "tokens": r.token_num,
+                                       "difficulty": r.difficulty, "response": r.response} for r in default[:10]],
+                                     ["id", "profile", "tokens", "difficulty", "response"]),
+        "folder": dg.MetadataValue.path(str(storage.path("hub"))),
+    })
+
+
+@dg.asset_check(asset=dataset, description="Rows valid, responses non-empty with no think tags, no evaluation "
+                                           "problem in the training data, shards within the size bound.")
+def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
+    problems_eval = {p.id for p in read_parquet(storage.path("problems", "eval.parquet"), Problem)}
+    errors = []
+    for config in CONFIGS:
+        for row in _rows(storage, config):
+            if not row.response.strip() or any(tag in row.response for tag in THINK_TAGS):
+                errors.append(f"{config}/{row.id}: empty response or think tags")
+            if row.problem_id in problems_eval:
+                errors.append(f"{config}/{row.id}: problem {row.problem_id} is in the evaluation split")
+        shards = storage.path("hub", config).glob("*.parquet") if storage.path("hub", config).is_dir() else []
+        errors += [f"{p.name}: {p.stat().st_size} bytes" for p in shards if p.stat().st_size > MAX_SHARD_BYTES]
+    return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors[:20]) or "none"})
+
+
+@dg.asset(group_name="dataset", deps=[dataset], kinds={"markdown"},
+          description="README.md dataset card: configs YAML, statistics, short-vs-long token histogram.")
+def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
+    configs = {name: _rows(storage, name) for name in CONFIGS}
+    removed_file = storage.path("reports", "dataset_removed.json")
+    removed = json.loads(removed_file.read_text()) if removed_file.exists() else {}
+    card = write_card(storage.path("hub"), "trajforge verified code reasoning", configs, removed)
+    image = storage.path("hub", "token_lengths.png")
+    return dg.MaterializeResult(metadata={
+        "card": dg.MetadataValue.md(card.read_text()[:20000]),
+        "histogram": dg.MetadataValue.md(f"![token lengths]({image.as_uri()})"),
+        "path": dg.MetadataValue.path(str(card)),
+    })
+
+
+class HubPushConfig(dg.Config):
+    repo_id: str = Field(default="trajforge/code-reasoning", description="Hub dataset repo, owner/name.")
+    private: bool = Field(default=True, description="Create the repo private.")
+    dry_run: bool = Field(default=True, description="List what would be uploaded; set false (and HF_TOKEN) to push.")
+
+
+@dg.asset(group_name="publish", deps=[dataset_card], kinds={"huggingface"},
+          description="The folder pushed to the Hugging Face Hub (dry run unless configured).")
+def hub_push(context: dg.AssetExecutionContext, config: HubPushConfig, storage: TrajforgeStorage) -> dg.MaterializeResult:
+    report = publish(storage.path("hub"), PublishSettings(config.repo_id, config.private, config.dry_run),
+                     log=context.log.info)
+    return dg.MaterializeResult(metadata={"repo_id": report.repo_id, "dry_run": report.dry_run,
+                                          "files": len(report.files), "bytes": report.bytes})
