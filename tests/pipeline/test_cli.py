@@ -50,13 +50,15 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     assert "reference solutions in the sandbox: 199/199 accepted" in result.stdout
     assert "trajectories short: 2 samples" in result.stdout and "trajectories long : 2 samples" in result.stdout
     assert (data / "problems" / "train.parquet").exists()
+    assert (data / "hub" / "README.md").exists() and "Hub-ready dataset in" in result.stdout
 
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         jobs = sorted(r.dagster_run.job_name for r in instance.get_run_records())
-        assert jobs == ["build_problems", "sample_trajectories", "sample_trajectories"]
-        for asset in ("problems", "reference_verification", "trajectories", "verification"):
+        assert jobs == ["build_dataset", "build_problems", "sample_trajectories", "sample_trajectories"]
+        for asset in ("problems", "reference_verification", "trajectories", "verification", "dataset",
+                      "dataset_card", "hub_push"):
             assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None, asset
 
 
