@@ -1,0 +1,245 @@
+"""Sky-T1 perturbations (arXiv 2502.07374) of a trajectory's reasoning, as pure functions.
+
+Only the reasoning is perturbed; the final answer (and its code block) is returned untouched so
+the sample still verifies. Content: digit corruption (each standalone number is replaced with
+probability p by a random integer 0-10, never inside fenced code) and reflection-phrase removal
+(a fraction `rate` of samples is rewritten). Structure, at ratio r: shuffle, delete, insert.
+
+Step segmentation (not published by the paper; ours): steps are paragraph blocks separated by
+one or more blank lines. A fenced code block (``` ... ```) is never split, blank lines inside it
+included. If that yields a single step, each line is a step (a fence still is one step); if
+that too yields one step and there is no fence, sentences (cut after `.`, `!`, `?` + space) are
+steps. Each step keeps its trailing separator, so `join_steps(split_steps(t)) == t` exactly.
+A step that lost its separator by being moved gets the text's separator back in `join_steps`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+KINDS = ("digits", "reflection", "shuffle", "delete", "insert")
+NUMBER = re.compile(r"\b\d+(\.\d+)?\b")
+REFLECTION_PHRASES: tuple[str, ...] = (
+    "but wait", "wait a second", "wait a minute", "wait", "hmm", "hmmm", "alternatively",
+    "let me think again", "let me reconsider", "let me re-examine", "let me double-check",
+    "let me double check", "let me check again", "let me check", "let me verify",
+    "on second thought", "hold on",
+)
+_PHRASE_RE = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(REFLECTION_PHRASES, key=len, reverse=True))
+    + r")\b[ \t]*[,;:.!?\u2026-]*[ \t]*",
+    re.IGNORECASE,
+)
+_MARK = "\x00"
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:  # also rejects NaN
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+
+
+def _is_fence(line: str) -> bool:
+    return line.lstrip().startswith("```")
+
+
+def _fence_flags(lines: Sequence[str]) -> list[bool]:
+    """Per line: True if it is a fence line or inside a fenced block."""
+    flags, inside = [], False
+    for line in lines:
+        if _is_fence(line):
+            flags.append(True)
+            inside = not inside
+        else:
+            flags.append(inside)
+    return flags
+
+
+def _blank(line: str) -> bool:
+    return line.strip() == ""
+
+
+def _ends_blank(step: str) -> bool:
+    lines = step.splitlines(keepends=True)
+    return len(lines) >= 2 and step.endswith("\n") and _blank(lines[-1])
+
+
+def _group_lines(text: str, by_paragraph: bool) -> list[str]:
+    steps: list[str] = []
+    current, has_content, inside = "", False, False
+    for line in text.splitlines(keepends=True):
+        if not inside and not _blank(line) and has_content:
+            prev = current.splitlines()[-1] if current else ""
+            if not by_paragraph or _blank(prev):
+                steps.append(current)
+                current, has_content = "", False
+        current += line
+        has_content = has_content or not _blank(line)
+        if _is_fence(line):
+            inside = not inside
+    if current:
+        steps.append(current)
+    return steps
+
+
+def split_steps(reasoning: str) -> list[str]:
+    """Paragraphs, else lines, else sentences (see module docstring); `"".join` gives the text back."""
+    steps = _group_lines(reasoning, by_paragraph=True)
+    if len(steps) == 1:
+        steps = _group_lines(reasoning, by_paragraph=False)
+    if len(steps) == 1 and "```" not in reasoning:
+        cuts = [m.end() for m in re.finditer(r"[.!?]+\s+(?=\S)", reasoning)]
+        steps = [reasoning[a:b] for a, b in zip([0, *cuts], [*cuts, len(reasoning)])]
+    return steps
+
+
+def _detect_sep(steps: Sequence[str]) -> str:
+    inner = steps[:-1]
+    if any(_ends_blank(s) for s in inner):
+        return "\n\n"
+    if any(s.endswith("\n") for s in inner):
+        return "\n"
+    return " "
+
+
+def join_steps(steps: Sequence[str], sep: str | None = None) -> str:
+    """Concatenate steps; a non-final step missing its separator gets `sep` (default: detected)."""
+    sep = _detect_sep(steps) if sep is None else sep
+    out = []
+    for i, step in enumerate(steps):
+        if i < len(steps) - 1:
+            ok = {"\n\n": _ends_blank(step), "\n": step.endswith("\n")}.get(sep, step[-1:].isspace())
+            if not ok:
+                step = step.rstrip() + sep
+        out.append(step)
+    return "".join(out)
+
+
+def corrupt_digits(text: str, p: float, rng: random.Random) -> str:
+    """Replace each standalone number outside fenced code, with probability p, by randint(0, 10)."""
+    _check_rate("p", p)
+
+    def swap(m: re.Match[str]) -> str:
+        return str(rng.randint(0, 10)) if rng.random() < p else m.group(0)
+
+    lines = text.splitlines(keepends=True)
+    return "".join(line if fenced else NUMBER.sub(swap, line) for line, fenced in zip(lines, _fence_flags(lines)))
+
+
+def _clean_line(line: str) -> str | None:
+    """Drop markers, capitalise after a removal at a sentence start, tidy spaces; None if emptied."""
+    body = line.rstrip("\r\n")
+    end = line[len(body):]
+    indent = body[: len(body) - len(body.lstrip())]
+    parts = body[len(indent):].split(_MARK)
+    text = parts[0]
+    for part in parts[1:]:
+        if not text.strip() or text.rstrip()[-1] in ".!?":
+            part = part[:1].upper() + part[1:]
+        text = text + (" " if text and not text[-1].isspace() and part[:1].isalnum() else "") + part
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"[ \t]+([,;:.!?])", r"\1", text).strip()
+    text = re.sub(r"^[,;:.!?]+\s*", "", text)
+    return indent + text + end if text else None
+
+
+def remove_reflection(text: str) -> str:
+    """Remove REFLECTION_PHRASES (whole words, any case) outside fenced code, then tidy the line."""
+    out: list[str] = []
+    lines = text.splitlines(keepends=True)
+    for line, fenced in zip(lines, _fence_flags(lines)):
+        marked = line if fenced else _PHRASE_RE.sub(_MARK, line)
+        if marked == line:
+            out.append(line)
+        elif (cleaned := _clean_line(marked)) is not None:
+            out.append(cleaned)
+    return "".join(out)
+
+
+def shuffle_steps(steps: Sequence[str], ratio: float, rng: random.Random) -> list[str]:
+    """Permute k = round(ratio * n) chosen positions so every one moves (a random cycle).
+
+    k = 1 is a no-op: a single position cannot be permuted among itself."""
+    _check_rate("ratio", ratio)
+    out, k = list(steps), round(ratio * len(steps))
+    if k < 2:
+        return out
+    positions = sorted(rng.sample(range(len(steps)), k))
+    order = list(range(k))
+    for i in range(k - 1, 0, -1):  # Sattolo: a uniform random k-cycle, no fixed point
+        j = rng.randrange(i)
+        order[i], order[j] = order[j], order[i]
+    for pos, src in zip(positions, order):
+        out[pos] = steps[positions[src]]
+    return out
+
+
+def delete_steps(steps: Sequence[str], ratio: float, rng: random.Random) -> list[str]:
+    """Remove k = round(ratio * n) steps, at most n - 1, keeping the order of the rest."""
+    _check_rate("ratio", ratio)
+    k = min(round(ratio * len(steps)), max(len(steps) - 1, 0))
+    gone = set(rng.sample(range(len(steps)), k))
+    return [s for i, s in enumerate(steps) if i not in gone]
+
+
+def insert_steps(steps: Sequence[str], donor_steps: Sequence[str], ratio: float, rng: random.Random) -> list[str]:
+    """Insert k = round(ratio * n) donor steps at random positions, keeping the order of the rest."""
+    _check_rate("ratio", ratio)
+    n, k = len(steps), round(ratio * len(steps))
+    if k == 0 or not donor_steps:
+        return list(steps)
+    donors = rng.sample(list(donor_steps), k) if k <= len(donor_steps) else rng.choices(list(donor_steps), k=k)
+    slots = set(rng.sample(range(n + k), k))
+    own, extra = iter(steps), iter(donors)
+    return [next(extra) if i in slots else next(own) for i in range(n + k)]
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    kind: str  # "digits" | "reflection" | "shuffle" | "delete" | "insert"
+    rate: float
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Perturbation.kind must be one of {KINDS}, got {self.kind!r}")
+        _check_rate("Perturbation.rate", self.rate)
+
+
+def sample_rng(seed: int, sample_key: str) -> random.Random:
+    """A per-sample RNG from a stable hash of (seed, sample_key): same across processes."""
+    digest = hashlib.sha256(f"{seed}\x00{sample_key}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _structural(reasoning: str, op: Callable[[list[str]], list[str]]) -> str:
+    core = reasoning.strip()
+    if not core:
+        return reasoning
+    lead = reasoning[: len(reasoning) - len(reasoning.lstrip())]
+    trail = reasoning[len(reasoning.rstrip()):]
+    steps = split_steps(core)
+    return lead + join_steps(op(steps), _detect_sep(steps)).rstrip() + trail
+
+
+def apply(
+    perturbation: Perturbation, reasoning: str, answer: str, donor_reasoning: str | None, sample_key: str
+) -> tuple[str, str]:
+    """Return (perturbed reasoning, answer unchanged)."""
+    p, rng = perturbation, sample_rng(perturbation.seed, sample_key)
+    if p.kind == "digits":
+        return corrupt_digits(reasoning, p.rate, rng), answer
+    if p.kind == "reflection":
+        return (remove_reflection(reasoning) if rng.random() < p.rate else reasoning), answer
+    if p.kind == "shuffle":
+        return _structural(reasoning, lambda s: shuffle_steps(s, p.rate, rng)), answer
+    if p.kind == "delete":
+        return _structural(reasoning, lambda s: delete_steps(s, p.rate, rng)), answer
+    if donor_reasoning is None:
+        raise ValueError("donor_reasoning is required for kind 'insert'")
+    donors = split_steps(donor_reasoning.strip()) if donor_reasoning.strip() else []
+    return _structural(reasoning, lambda s: insert_steps(s, donors, p.rate, rng)), answer
