@@ -14,6 +14,7 @@ from pipeline.dataset.card import write_card
 from pipeline.dataset.filters import FilterSettings
 from pipeline.dataset.pruner import PrunerSettings
 from pipeline.dataset.publish import PublishSettings, publish
+from pipeline.dataset.variants import parse_variant
 from pipeline.resources import TrajforgeStorage
 from schemas import DatasetRow, Problem, from_table, read_parquet
 from schemas.validate import THINK_TAGS
@@ -29,6 +30,14 @@ class DatasetConfig(dg.Config):
     harmonizing_lambda: float = Field(default=2.0, description="O1-Pruner lambda (accuracy term weight).")
     keep_per_problem: int = Field(default=2, description="O1-Pruner m: samples per problem in length_harmonized.")
     shard_mb: int = Field(default=256, description="Target parquet shard size in MB.")
+    variants: list[str] = Field(default_factory=list, description="Sky-T1 variants, each its own config: "
+                                "KIND:RATE with KIND in digits, reflection, shuffle, delete, insert (e.g. shuffle:0.33).")
+    variant_seed: int = Field(default=0, description="Seed of every variant (reproducible).")
+
+
+def _configs(storage: TrajforgeStorage) -> list[str]:
+    hub = storage.path("hub")
+    return sorted(p.name for p in hub.iterdir() if p.is_dir()) if hub.is_dir() else []
 
 
 def _rows(storage: TrajforgeStorage, config: str) -> list[DatasetRow]:
@@ -44,7 +53,8 @@ def dataset(context: dg.AssetExecutionContext, config: DatasetConfig, storage: T
         storage.root, storage.path("hub"),
         AssemblySettings(config.selection, FilterSettings(config.token_budget, 4, config.max_repetition)),
         PrunerSettings(lam=config.harmonizing_lambda, keep_per_problem=config.keep_per_problem),
-        target_bytes=config.shard_mb * 1024 * 1024)
+        target_bytes=config.shard_mb * 1024 * 1024,
+        variants=[parse_variant(v, config.variant_seed) for v in config.variants])
     default = built.configs["default"]
     by_profile = collections.Counter(r.profile.value for r in default)
     return dg.MaterializeResult(metadata={
@@ -64,7 +74,7 @@ def dataset(context: dg.AssetExecutionContext, config: DatasetConfig, storage: T
 def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     problems_eval = {p.id for p in read_parquet(storage.path("problems", "eval.parquet"), Problem)}
     errors = []
-    for config in CONFIGS:
+    for config in _configs(storage):
         for row in _rows(storage, config):
             if not row.response.strip() or any(tag in row.response for tag in THINK_TAGS):
                 errors.append(f"{config}/{row.id}: empty response or think tags")
@@ -78,7 +88,7 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
 @dg.asset(group_name="dataset", deps=[dataset], kinds={"markdown"},
           description="README.md dataset card: configs YAML, statistics, short-vs-long token histogram.")
 def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
-    configs = {name: _rows(storage, name) for name in CONFIGS}
+    configs = {name: _rows(storage, name) for name in (*CONFIGS, *[c for c in _configs(storage) if c not in CONFIGS])}
     removed_file = storage.path("reports", "dataset_removed.json")
     removed = json.loads(removed_file.read_text()) if removed_file.exists() else {}
     card = write_card(storage.path("hub"), "trajforge verified code reasoning", configs, removed)

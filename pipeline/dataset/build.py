@@ -1,8 +1,8 @@
 """Build the Hub-ready folder from the pipeline's files: problems, trajectories, verifications.
 
 Configs written: `default` (accepted, shortest per profile by default), `failed` (trajectories
-that did not pass, with their verdict) and `length_harmonized` (O1-Pruner weights per sample for
-the fine-tuning job's length-harmonizing loss).
+that did not pass, with their verdict), `length_harmonized` (O1-Pruner weights per sample for
+the fine-tuning job's length-harmonizing loss) and one config per requested Sky-T1 variant.
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from collections.abc import Sequence
+
 from pipeline.dataset.assemble import AssemblySettings, assemble
+from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
+from pipeline.dataset.variants import variant_name, variant_table
 from schemas import DatasetRow, Problem, Trajectory, Verdict, Verification, read_parquet, to_table
 
 
@@ -48,7 +52,8 @@ def length_harmonized_table(rows: list[DatasetRow], settings: PrunerSettings) ->
 
 
 def build_dataset(data: str | Path, out_dir: str | Path, assembly: AssemblySettings = AssemblySettings(),
-                  pruner: PrunerSettings = PrunerSettings(), target_bytes: int = DEFAULT_TARGET_BYTES) -> BuiltDataset:
+                  pruner: PrunerSettings = PrunerSettings(), target_bytes: int = DEFAULT_TARGET_BYTES,
+                  variants: Sequence[Perturbation] = ()) -> BuiltDataset:
     data = Path(data)
     problems, trajectories, verifications = read_stage_files(data)
     assembled = assemble(problems, trajectories, verifications, assembly)
@@ -60,6 +65,11 @@ def build_dataset(data: str | Path, out_dir: str | Path, assembly: AssemblySetti
     harmonized, kept = length_harmonized_table(every_verified.accepted + every_verified.failed, pruner)
     files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
     configs["length_harmonized"] = kept
+    by_id = {t.id: t for t in trajectories}
+    for perturbation in variants:
+        name = variant_name(perturbation)
+        files[name] = write_shards(variant_table(assembled.accepted, by_id, perturbation), out_dir, name, target_bytes)
+        configs[name] = assembled.accepted
     removed = Counter(assembled.removed)
     summary = data / "reports" / "problems_summary.json"
     if summary.exists():  # what the problems stage removed belongs on the card too

@@ -19,7 +19,8 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
                   data / "problems" / "eval.parquet")
     write_parquet(TRAJECTORIES, Trajectory, data / "trajectories" / "shard-000.parquet")
     write_parquet(VERIFICATIONS, Verification, data / "verification" / "shard-000.parquet")
-    result = dg.materialize([dataset, dataset_card, hub_push, dataset_is_publishable],
+    config = {"ops": {"dataset": {"config": {"variants": ["digits:0.5", "shuffle:1.0"], "variant_seed": 3}}}}
+    result = dg.materialize([dataset, dataset_card, hub_push, dataset_is_publishable], run_config=config,
                             resources={"storage": TrajforgeStorage(root=str(data))})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
@@ -34,3 +35,8 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
         assert len(datasets.load_dataset(str(hub), name=name, split="train")) == rows
     harmonized = datasets.load_dataset(str(hub), name="length_harmonized", split="train")
     assert {"reward", "weight"} <= set(harmonized.column_names)
+    shuffled = datasets.load_dataset(str(hub), name="shuffle-100", split="train")
+    assert set(shuffled["perturbation"]) == {"shuffle"} and set(shuffled["rate"]) == {1.0}
+    digits = datasets.load_dataset(str(hub), name="digits-50", split="train")
+    assert all(r.endswith("```python\nprint(int(input()) * 2)\n```") for r in digits["response"])  # answer intact
+    assert "shuffle-100" in (hub / "README.md").read_text()
