@@ -62,6 +62,13 @@ def assemble(problems: dict[str, Problem], trajectories: Sequence[Trajectory], v
              settings: AssemblySettings = AssemblySettings()) -> Assembly:
     if settings.selection not in ("shortest", "all"):
         raise ValueError(f"selection must be 'shortest' or 'all', got {settings.selection!r}")
+    kept, removed = filter_verified(problems, trajectories, verifications, settings)
+    return select(problems, kept, removed, settings)
+
+
+def filter_verified(problems: dict[str, Problem], trajectories: Sequence[Trajectory],
+                    verifications: Sequence[Verification], settings: AssemblySettings):
+    """(verified trajectories per problem that pass the Z1 filters, removal counts by reason)."""
     verdict_of = {v.solution_id: v for v in verifications}
     removed: Counter = Counter()
     kept: dict[str, list[tuple[Trajectory, Verification]]] = defaultdict(list)
@@ -75,6 +82,11 @@ def assemble(problems: dict[str, Problem], trajectories: Sequence[Trajectory], v
             removed[reason.split(" (")[0]] += 1
             continue
         kept[t.problem_id].append((t, v))
+    return kept, removed
+
+
+def select(problems: dict[str, Problem], kept: dict, removed: Counter, settings: AssemblySettings) -> Assembly:
+    """Accepted rows (shortest or all per profile) and failed rows, with difficulty labels."""
     accepted, failed = [], []
     for problem_id in sorted(kept):
         pairs = kept[problem_id]

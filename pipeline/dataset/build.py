@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
 
-from collections.abc import Sequence
-
-from pipeline.dataset.assemble import AssemblySettings, assemble
+from pipeline.dataset.assemble import AssemblySettings, filter_verified, select
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
@@ -56,9 +55,9 @@ def build_dataset(data: str | Path, out_dir: str | Path, assembly: AssemblySetti
                   variants: Sequence[Perturbation] = ()) -> BuiltDataset:
     data = Path(data)
     problems, trajectories, verifications = read_stage_files(data)
-    assembled = assemble(problems, trajectories, verifications, assembly)
-    every_verified = assemble(problems, trajectories, verifications,
-                              AssemblySettings(selection="all", filters=assembly.filters))
+    kept, removed_by_filters = filter_verified(problems, trajectories, verifications, assembly)
+    assembled = select(problems, kept, removed_by_filters, assembly)
+    every_verified = select(problems, kept, Counter(), replace(assembly, selection="all"))
     configs = {"default": assembled.accepted, "failed": assembled.failed}
     files = {name: write_shards(to_table(rows, DatasetRow), out_dir, name, target_bytes)
              for name, rows in configs.items()}

@@ -29,10 +29,10 @@ class FilterSettings:
 def repetition_ratio(text: str, n: int = 4) -> float:
     """Share of word n-grams that repeat an earlier one (0 = no repeats, near 1 = a loop)."""
     tokens = words(text)
-    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-    if len(grams) < MIN_NGRAMS:
+    total = len(tokens) - n + 1
+    if total < MIN_NGRAMS:
         return 0.0
-    return 1.0 - len(set(grams)) / len(grams)
+    return 1.0 - len(set(zip(*(tokens[i:] for i in range(n))))) / total
 
 
 def rejection_reason(reasoning: str, token_num: int, settings: FilterSettings = FilterSettings()) -> str | None:
