@@ -19,7 +19,7 @@ from pipeline.dataset.assemble import AssemblySettings, filter_verified, select
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
-from pipeline.dataset.variants import variant_name, variant_table
+from pipeline.dataset.variants import write_variants
 from schemas import DatasetRow, Problem, Trajectory, Verdict, Verification, read_parquet, to_table
 
 
@@ -64,11 +64,10 @@ def build_dataset(data: str | Path, out_dir: str | Path, assembly: AssemblySetti
     harmonized, kept = length_harmonized_table(every_verified.accepted + every_verified.failed, pruner)
     files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
     configs["length_harmonized"] = kept
-    by_id = {t.id: t for t in trajectories}
-    for perturbation in variants:
-        name = variant_name(perturbation)
-        files[name] = write_shards(variant_table(assembled.accepted, by_id, perturbation), out_dir, name, target_bytes)
-        configs[name] = assembled.accepted
+    if variants:
+        by_id = {t.id: t for t in trajectories}
+        for name, paths in write_variants(assembled.accepted, by_id, variants, out_dir, target_bytes).items():
+            files[name], configs[name] = paths, assembled.accepted
     removed = Counter(assembled.removed)
     summary = data / "reports" / "problems_summary.json"
     if summary.exists():  # what the problems stage removed belongs on the card too

@@ -43,3 +43,32 @@ def variant_table(rows: Sequence[DatasetRow], trajectories: dict[str, Trajectory
     table = to_table(perturbed, DatasetRow)
     table = table.append_column("perturbation", pa.array([perturbation.kind] * len(perturbed), pa.string()))
     return table.append_column("rate", pa.array([perturbation.rate] * len(perturbed), pa.float64()))
+
+
+_FORKED: dict = {}  # inputs handed to forked workers by inheritance, not by pickling 100K rows
+
+
+def _write_one(perturbation: Perturbation) -> tuple[str, list]:
+    from pipeline.dataset.shard import write_shards
+
+    rows, trajectories, out_dir, target_bytes = _FORKED["inputs"]
+    name = variant_name(perturbation)
+    return name, write_shards(variant_table(rows, trajectories, perturbation), out_dir, name, target_bytes)
+
+
+def write_variants(rows: Sequence[DatasetRow], trajectories: dict[str, Trajectory], variants: Sequence[Perturbation],
+                   out_dir, target_bytes: int, workers: int | None = None) -> dict[str, list]:
+    """Every variant's shards, one variant per core (forked workers share the inputs)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED["inputs"] = (rows, trajectories, out_dir, target_bytes)
+    try:
+        workers = min(len(variants), workers or os.cpu_count() or 1)
+        if workers <= 1:
+            return dict(map(_write_one, variants))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return dict(pool.map(_write_one, variants))
+    finally:
+        _FORKED.clear()

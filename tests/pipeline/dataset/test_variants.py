@@ -22,3 +22,18 @@ def test_variant_rows_keep_the_answer_and_are_reproducible():
         assert response.endswith("```python\nprint(int(input()) * 2)\n```")
     assert first.column("perturbation").to_pylist() == ["insert"] * len(rows)
     assert DOUBLE.id in first.column("problem_id").to_pylist()
+
+
+def test_forked_variant_writers_match_the_sequential_result(tmp_path):
+    import pyarrow.parquet as pq
+
+    from pipeline.dataset.variants import write_variants
+
+    rows = assemble(PROBLEMS, TRAJECTORIES, VERIFICATIONS).accepted
+    by_id = {t.id: t for t in TRAJECTORIES}
+    variants = [parse_variant("digits:0.5", 1), parse_variant("shuffle:1.0", 1)]
+    parallel = write_variants(rows, by_id, variants, tmp_path / "a", 1 << 20, workers=2)
+    sequential = write_variants(rows, by_id, variants, tmp_path / "b", 1 << 20, workers=1)
+    assert sorted(parallel) == ["digits-50", "shuffle-100"]
+    for name in parallel:
+        assert pq.read_table(parallel[name][0]).equals(pq.read_table(sequential[name][0]))
