@@ -37,7 +37,8 @@ def trajectories(context: dg.AssetExecutionContext, config: TrajectoriesConfig, 
                  teacher: TeacherResource) -> dg.MaterializeResult:
     recipe = teacher.configure(teacher_recipe(config.recipe))
     limit = config.problem_limit if config.problem_limit is not None else recipe.problem_limit
-    chosen = select_problems(read_parquet(storage.path("problems", "train.parquet"), Problem), limit)
+    chosen = select_problems(read_parquet(storage.path("problems", "train.parquet"), Problem), limit,
+                             recipe.prefer_problems, log=context.log.warning)
     shard = shard_index(context.partition_key)
     mine = [p for p in chosen if problem_shard(p.id, SHARD_COUNT) == shard]
     store = TrajectoryStore(storage.path("trajectories", f"{context.partition_key}.jsonl"))

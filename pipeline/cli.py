@@ -29,7 +29,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
     try:
-        with open_executor(args.backend, args.workers, log=_progress) as executor:
+        with open_executor(args.backend, args.workers, log=_progress, docker_hosts=args.docker_host) as executor:
             report = verify_files(args.problems, args.solutions, args.out, executor, args.workers, settings,
                                   log=_progress)
     except SandboxUnavailable as err:
@@ -122,7 +122,7 @@ def _sample(args: argparse.Namespace) -> int:
         _progress(f"problem row {q.row_index} ({q.record_id or 'no id'}) skipped: {q.field}: {q.reason}")
     recipe = teacher_recipe(args.recipe)
     limit = args.limit if args.limit is not None else recipe.problem_limit
-    chosen = select_problems(list(problems.values()), limit)
+    chosen = select_problems(list(problems.values()), limit, recipe.prefer_problems, log=_progress)
     from pipeline.teacher.server import ServerStartError
 
     store = TrajectoryStore(args.out)
@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--backend", choices=["docker", "process"], default="docker",
                         help="docker (default) or process (UNSAFE: no isolation, for development only)")
     verify.add_argument("--tolerance", type=float, default=1e-6, help="abs/rel tolerance for numeric tokens")
+    verify.add_argument("--docker-host", action="append", default=[], metavar="URL",
+                        help="a Docker engine to run on (repeat for several: ssh://host, tcp://host:2376); "
+                             "default: the local engine")
     verify.set_defaults(handler=_verify)
 
     image = sub.add_parser("sandbox-image", help="build the sandbox Docker image (offline: debootstrap)")

