@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import yaml
 
 from schemas import DatasetRow
@@ -15,12 +16,24 @@ from schemas import DatasetRow
 HISTOGRAM = "token_lengths.png"
 
 
-def configs_block(configs: Sequence[str], split: str = "train") -> str:
+def configs_block(out_dir: Path, configs: Sequence[str], split: str = "train") -> str:
+    """The card's YAML: `configs` (data files per config) and `dataset_info` (rows and bytes of
+    the shards on disk). The sizes are not decoration: `datasets` caches a local folder's named
+    configs by this YAML, not by the files, so without them a rebuilt folder loads stale rows."""
     entries = [{"config_name": c, "data_files": [{"split": split, "path": f"{c}/{split}-*.parquet"}]} for c in configs]
     if "default" in configs:
         entries[list(configs).index("default")]["default"] = True
-    return yaml.safe_dump({"configs": entries, "license": "other", "task_categories": ["text-generation"]},
-                          sort_keys=False)
+    infos = [_dataset_info(sorted((out_dir / c).glob(f"{split}-*.parquet")), c, split) for c in configs]
+    return yaml.safe_dump({"configs": entries, "dataset_info": infos, "license": "other",
+                           "task_categories": ["text-generation"]}, sort_keys=False)
+
+
+def _dataset_info(files: Sequence[Path], config: str, split: str) -> dict:
+    metas = [pq.read_metadata(f) for f in files]
+    num_bytes = sum(m.row_group(i).total_byte_size for m in metas for i in range(m.num_row_groups))
+    return {"config_name": config,
+            "splits": [{"name": split, "num_bytes": num_bytes, "num_examples": sum(m.num_rows for m in metas)}],
+            "download_size": sum(f.stat().st_size for f in files), "dataset_size": num_bytes}
 
 
 def _counts_table(title: str, counts: Counter) -> str:
@@ -71,7 +84,7 @@ def write_card(out_dir: str | Path, title: str, configs: Mapping[str, Sequence[D
     write_histogram(main, out_dir / HISTOGRAM)
     accepted = sum(r.verdict.value == "accepted" for r in main)
     sections = [
-        f"---\n{configs_block(present)}---\n",
+        f"---\n{configs_block(out_dir, present)}---\n",
         f"# {title}\n",
         "Coding problems with SHORT and LONG reasoning trajectories from teacher models, in the Shifted "
         "Thinking Window format (`response` = reasoning + final answer, no think tags), every solution "

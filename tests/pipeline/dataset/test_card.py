@@ -25,3 +25,16 @@ def test_every_config_of_the_folder_loads_by_name(tmp_path):
     for name, rows in (("default", default), ("failed", failed)):
         loaded = datasets.load_dataset(str(tmp_path), name=name, split="train")
         assert sorted(loaded["id"]) == sorted(r.id for r in rows)
+
+
+def test_a_rebuilt_folder_of_the_same_name_is_not_read_from_a_stale_cache(tmp_path):
+    # datasets caches a local folder's named configs by the card's YAML (folder name + config),
+    # not by the files: two builds in folders called "hub" must still load their own rows.
+    cache = tmp_path / "cache"
+    for build, count in (("first", 3), ("second", 7)):
+        hub = tmp_path / build / "hub"
+        rows = [replace(ROW, id=f"{build}{i}") for i in range(count)]
+        write_shards(to_table(rows, DatasetRow), hub, "default", target_bytes=1 << 20)
+        write_card(hub, "t", {"default": rows}, {})
+        loaded = datasets.load_dataset(str(hub), name="default", split="train", cache_dir=str(cache))
+        assert sorted(loaded["id"]) == sorted(r.id for r in rows)
