@@ -29,7 +29,7 @@ def reference_verification(context: dg.AssetExecutionContext, storage: Trajforge
                 for p in read_parquet(storage.path("problems", f"{name}.parquet"), Problem)]
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
-        results = verify_references(problems, executor, sandbox.workers, log=context.log.info)
+        results = verify_references(problems, executor, executor.size, log=context.log.info)
     elapsed = time.monotonic() - started
     path = write_parquet(results, Verification, storage.path(*REFERENCE_FILE))
     return dg.MaterializeResult(metadata=_metadata(problems, results, elapsed, path))
@@ -95,7 +95,7 @@ def verification(context: dg.AssetExecutionContext, storage: TrajforgeStorage,
     rows = read_parquet(storage.path("trajectories", f"{context.partition_key}.parquet"), Trajectory)
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
-        results = verify_trajectories(problems, rows, executor, sandbox.workers, log=context.log.info)
+        results = verify_trajectories(problems, rows, executor, executor.size, log=context.log.info)
     elapsed = time.monotonic() - started
     path = write_parquet(results, Verification, storage.path("verification", f"{context.partition_key}.parquet"))
     profile_of = {t.id: t.profile.value for t in rows}

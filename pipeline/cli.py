@@ -30,7 +30,7 @@ def _verify(args: argparse.Namespace) -> int:
     settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
     try:
         with open_executor(args.backend, args.workers, log=_progress, docker_hosts=args.docker_host) as executor:
-            report = verify_files(args.problems, args.solutions, args.out, executor, args.workers, settings,
+            report = verify_files(args.problems, args.solutions, args.out, executor, executor.size, settings,
                                   log=_progress)
     except SandboxUnavailable as err:
         print(f"trajforge: {err}", file=sys.stderr)

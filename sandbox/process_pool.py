@@ -52,6 +52,7 @@ class ProcessPool:
     """Same interface as `DockerPool`: `run(payload, timeout_s)`. UNSAFE, see the module docstring."""
 
     def __init__(self, size: int):
+        self.size = size
         self._idle: queue.Queue[_LocalRunner | None] = queue.Queue()
         for _ in range(size):
             self._idle.put(None)

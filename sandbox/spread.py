@@ -17,6 +17,7 @@ class SpreadPool:
         if not pools or len(pools) != len(sizes) or min(sizes) < 1:
             raise ValueError("SpreadPool needs one size >= 1 per pool")
         self.pools = list(pools)
+        self.size = sum(sizes)  # runners over every pool: how many requests can be in flight
         self.served = [0] * len(pools)  # requests per pool, for reports and tests
         self._free: queue.Queue[int] = queue.Queue()
         for index, size in enumerate(sizes):

@@ -28,6 +28,8 @@ _STATUS_VERDICT = {
 
 
 class Executor(Protocol):
+    size: int  # runners: how many requests it serves at once
+
     def run(self, payload: dict, timeout_s: float) -> dict: ...
 
 
