@@ -2,6 +2,7 @@
 
 import collections
 import json
+import statistics
 
 import dagster as dg
 import pyarrow.parquet as pq
@@ -57,10 +58,16 @@ def dataset(context: dg.AssetExecutionContext, config: DatasetConfig, storage: T
         variants=[parse_variant(v, config.variant_seed) for v in config.variants])
     default = built.configs["default"]
     by_profile = collections.Counter(r.profile.value for r in default)
+    by_difficulty = collections.Counter(r.difficulty for r in default)
+    tokens = {p: [r.token_num for r in default if r.profile.value == p] for p in ("short", "long")}
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(default),
         **{f"{name}_rows": len(rows) for name, rows in built.configs.items()},
         "short_rows": by_profile["short"], "long_rows": by_profile["long"],
+        **{f"{p}_mean_tokens": round(statistics.fmean(tokens[p]), 1) for p in tokens if tokens[p]},
+        "token_lengths": md.histogram(tokens),
+        "per_difficulty": md.table([{"difficulty": d, "rows": n} for d, n in sorted(by_difficulty.items())],
+                                   ["difficulty", "rows"]),
         "removed": md.table([{"reason": k, "count": v} for k, v in sorted(built.removed.items())], ["reason", "count"]),
         "preview": md.markdown_table([{"id": r.id, "profile": r.profile.value, "tokens": r.token_num,
                                        "difficulty": r.difficulty, "response": r.response} for r in default[:10]],
@@ -95,7 +102,7 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     image = storage.path("hub", "token_lengths.png")
     return dg.MaterializeResult(metadata={
         "card": dg.MetadataValue.md(card.read_text()[:20000]),
-        "histogram": dg.MetadataValue.md(f"![token lengths]({image.as_uri()})"),
+        "histogram": dg.MetadataValue.path(str(image)),  # the UI cannot show a local image; the card links it
         "path": dg.MetadataValue.path(str(card)),
     })
 

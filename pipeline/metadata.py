@@ -45,3 +45,17 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str], max_cell: int =
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows[:MAX_TABLE_ROWS]]
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def histogram(values_by_group: dict[str, Sequence[int]], bins: int = 8) -> dg.MetadataValue:
+    """A table of counts per power-of-two bucket (rows) and group (columns): token lengths short
+    vs long as numbers the UI shows without an image."""
+    values = [v for vs in values_by_group.values() for v in vs]
+    top = max(values, default=1)  # the last edge, 2 ** top.bit_length(), is above every value
+    edges = [0] + [2 ** k for k in range(max(1, top.bit_length() - bins + 1), top.bit_length() + 1)]
+    rows = []
+    for low, high in zip(edges, edges[1:]):
+        row = {"tokens": f"{low}-{high - 1}" if high > low + 1 else str(low)}
+        row.update({g: sum(low <= v < high for v in vs) for g, vs in values_by_group.items()})
+        rows.append(row)
+    return table(rows, ["tokens", *values_by_group])

@@ -27,6 +27,9 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     assert check.passed, check.metadata
     meta = result.asset_materializations_for_node("dataset")[0].metadata
     assert meta["default_rows"].value == 2 and meta["failed_rows"].value == 3
+    histogram = meta["token_lengths"].value.records
+    assert sum(r.data["short"] + r.data["long"] for r in histogram) == 2
+    assert sum(r.data["rows"] for r in meta["per_difficulty"].value.records) == 2
     push = result.asset_materializations_for_node("hub_push")[0].metadata
     assert push["dry_run"].value is True and push["files"].value >= 4
     hub = data / "hub"
