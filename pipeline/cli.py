@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from pipeline.evaluation.run import EvalSettings
+from pipeline.finetune.config import CPU_RECIPE
 from pipeline.recipe import DEFAULT_RECIPE, RecipeError
 
 
@@ -61,7 +63,11 @@ def _run(args: argparse.Namespace) -> int:
     steps = [("build_problems", None, {"problems": {"config": {"recipe": recipe}}})]
     steps += [("sample_trajectories", key, {"trajectories": {"config": {"recipe": recipe}}})
               for key in problem_shards.get_partition_keys()]
-    steps += [("build_dataset", None, {})]
+    evaluation = {"budgets": [int(b) for b in args.eval_budgets.split(",")], "problem_limit": args.eval_limit,
+                  "answer_tokens": args.eval_answer_tokens}
+    steps += [("build_dataset", None, {}),
+              ("train_and_evaluate", None, {"finetuned_model": {"config": {"recipe": str(Path(args.finetune_recipe).resolve())}},
+                                            "model_eval": {"config": evaluation}})]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     for job_name, partition, ops in steps:
         result = defs.resolve_job_def(job_name).execute_in_process(
@@ -76,6 +82,9 @@ def _run(args: argparse.Namespace) -> int:
             return 1
         _progress(f"{label} succeeded (run {result.run_id})")
     _print_summary(Path(data))
+    report = Path(data) / "evaluation" / "report.md"
+    if report.exists():
+        print(f"\nHeld-out evaluation, base vs fine-tuned ({report}):\n" + report.read_text())
     print(f"pipeline succeeded; data in {data}")
     return 0
 
@@ -201,7 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialize the whole pipeline through Dagster (every stage, every shard)")
     run.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML (default: embedded)")
     run.add_argument("--data", default=os.environ.get("TRAJFORGE_DATA", "data"), help="data folder")
+    run.add_argument("--finetune-recipe", default=str(CPU_RECIPE), help="fine-tuning recipe (default: CPU LoRA)")
+    run.add_argument("--eval-budgets", default=",".join(map(str, EvalSettings.budgets)),
+                     help="thinking budgets of the held-out evaluation, comma-separated")
+    run.add_argument("--eval-limit", type=int, default=EvalSettings.problem_limit, help="held-out problems evaluated")
+    run.add_argument("--eval-answer-tokens", type=int, default=EvalSettings.answer_tokens,
+                     help="answer tokens after the budget is hit")
     run.set_defaults(handler=_run)
+
+    from pipeline.cli_train import add_train_commands
+
+    add_train_commands(sub)
     return parser
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
+from assets.finetune import finetuned_model, model_eval
 from assets.problems import problems
 from assets.trajectories import trajectories
 from assets.verification import reference_solutions_pass, reference_verification, verification
@@ -11,7 +12,7 @@ from pipeline.resources import SandboxResource, TeacherResource, TrajforgeStorag
 
 # Dagster runs one partitions definition per job, so the unpartitioned problem stage and the
 # per-shard stages are separate jobs; `trajforge run` runs build_problems, every shard of
-# sample_trajectories, then build_dataset.
+# sample_trajectories, build_dataset, then train_and_evaluate.
 build_problems = dg.define_asset_job(
     "build_problems",
     selection=dg.AssetSelection.assets(problems, reference_verification),
@@ -29,9 +30,17 @@ build_dataset = dg.define_asset_job(
     description="Verified trajectories of every shard -> Hub-ready folder, card, and the (dry-run) push.",
 )
 
+train_and_evaluate = dg.define_asset_job(
+    "train_and_evaluate",
+    selection=dg.AssetSelection.assets(finetuned_model, model_eval),
+    description="Fine-tune on the published shards, then base vs fine-tuned with a thinking budget on the "
+                "held-out split.",
+)
+
 defs = dg.Definitions(
-    assets=[problems, reference_verification, trajectories, verification, dataset, dataset_card, hub_push],
+    assets=[problems, reference_verification, trajectories, verification, dataset, dataset_card, hub_push,
+            finetuned_model, model_eval],
     asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass, dataset_is_publishable],
-    jobs=[build_problems, sample_trajectories, build_dataset],
+    jobs=[build_problems, sample_trajectories, build_dataset, train_and_evaluate],
     resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource(), "teacher": TeacherResource()},
 )

@@ -43,22 +43,32 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     for profile in recipe["teacher"]["profiles"].values():
         profile["max_tokens"] = 16
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(recipe))
-    result = _run(["run", "--data", str(data), "--recipe", str(tmp_path / "tiny.yaml")], tmp_path,
-                  DAGSTER_HOME=str(home))
+    # 16-token answers all fail, so the tiny fine-tuning trains on the `failed` config: the chain
+    # is what is under test here (tests/integration covers the loss going down).
+    finetune = yaml.safe_load((REPO / "recipes" / "finetune" / "cpu.yaml").read_text())
+    finetune["finetune"].update(config="failed", max_steps=2, limit=4, max_length=256)
+    (tmp_path / "finetune.yaml").write_text(yaml.safe_dump(finetune))
+    result = _run(["run", "--data", str(data), "--recipe", str(tmp_path / "tiny.yaml"),
+                   "--finetune-recipe", str(tmp_path / "finetune.yaml"), "--eval-budgets", "4,8",
+                   "--eval-limit", "2", "--eval-answer-tokens", "8"], tmp_path, DAGSTER_HOME=str(home))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "pipeline succeeded" in result.stdout
     assert "reference solutions in the sandbox: 199/199 accepted" in result.stdout
     assert "trajectories short: 2 samples" in result.stdout and "trajectories long : 2 samples" in result.stdout
     assert (data / "problems" / "train.parquet").exists()
     assert (data / "hub" / "README.md").exists() and "Hub-ready dataset in" in result.stdout
+    table = result.stdout.split("Held-out evaluation, base vs fine-tuned")[1]
+    assert "| base" in table and "| finetuned" in table  # one row per (model, budget)
+    assert table.count("| base") == 2 and table.count("| finetuned") == 2
 
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         jobs = sorted(r.dagster_run.job_name for r in instance.get_run_records())
-        assert jobs == ["build_dataset", "build_problems", "sample_trajectories", "sample_trajectories"]
+        assert jobs == ["build_dataset", "build_problems", "sample_trajectories", "sample_trajectories",
+                        "train_and_evaluate"]
         for asset in ("problems", "reference_verification", "trajectories", "verification", "dataset",
-                      "dataset_card", "hub_push"):
+                      "dataset_card", "hub_push", "finetuned_model", "model_eval"):
             assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None, asset
 
 
