@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.evaluation.evaluate import EvalReport, evaluate
 from pipeline.evaluation.stw import load_generator
+from pipeline.finetune.train import torch_threads
 from sandbox.verify import Executor
 from schemas import Problem, read_parquet
 
@@ -17,10 +18,14 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class EvalSettings:
-    budgets: tuple[int, ...] = (32, 128)  # thinking budgets (pass-1 max tokens), a small Table-6 curve
-    answer_tokens: int = 96  # pass 2, after "I overthought it, ..."
+    budgets: tuple[int, ...] = (32, 96)  # thinking budgets (pass-1 max tokens), a small Table-6 curve
+    answer_tokens: int = 64  # pass 2, after "I overthought it, ..."
     problem_limit: int | None = 6  # held-out problems evaluated (None: all); the first N by id
     batch_size: int = 8
+    # CPU only: torch threads while generating (None: one per core). On a small machine shared
+    # with a teacher server or the sandbox, two threads wait on each other: one is several times
+    # faster there (the same setting as recipes/finetune/cpu.yaml's cpu_threads).
+    cpu_threads: int | None = 1
 
 
 def held_out_problems(path: str | Path, limit: int | None) -> list[Problem]:
@@ -44,5 +49,6 @@ def evaluate_base_and_finetuned(base_model_dir: str, finetuned: tuple[str, str |
     if finetuned is not None:
         model_dir, adapter_dir = finetuned
         models["finetuned"] = load_generator(model_dir, adapter_dir, batch_size=settings.batch_size, log=log)
-    return evaluate(models, problems, list(settings.budgets), executor, settings.answer_tokens,
-                    workers=executor.size, out_dir=out_dir, log=log)
+    with torch_threads(settings.cpu_threads):
+        return evaluate(models, problems, list(settings.budgets), executor, settings.answer_tokens,
+                        workers=executor.size, out_dir=out_dir, log=log)
