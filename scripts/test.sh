@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/docker.sh   # Docker engine + sandbox image (the verification stage needs them)
+scripts/browser.sh  # Debian's chromium, for the real-browser test of the Dagster UI
 exec .venv/bin/python -m pytest "$@"
