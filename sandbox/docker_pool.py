@@ -5,12 +5,16 @@ all capabilities dropped but those the runner needs to drop privileges and clean
 no-new-privileges, no mounts, an empty environment. A container that times out, breaks its
 stream or reports a runner error is thrown away and replaced (recycled), and the request is
 reported as a `SandboxFault` so the caller retries it: infrastructure faults are never the
-solution's failure.
+solution's failure. When the Docker engine itself goes away (restarted, upgraded), its containers
+die with it: the request in flight on one is a fault, an idle container is checked before it is
+used again, and container starts are retried with backoff until the engine starts one (for up to
+`engine_wait_s` of outage), so a restart does not use up the solutions' attempts.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import socket
 import struct
@@ -28,6 +32,9 @@ LABEL = "trajforge.sandbox"
 # solution leaves behind and remove its files; solutions run as an unprivileged uid with none.
 RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
 FIRST_SANDBOX_UID = 20000  # slot i runs solutions as uid 20000+i: per-uid rlimits stay per container
+OWNER_LABEL = "trajforge.owner"  # "host:pid" of the pool's process: a killed owner's containers can be found
+# What a call to an engine that is down raises: requests' ConnectionError is an OSError, not a DockerException.
+ENGINE_ERRORS = (docker.errors.DockerException, OSError)
 
 
 @dataclass(frozen=True)
@@ -39,21 +46,34 @@ class ContainerLimits:
     max_requests: int = 1000  # recycle after this many requests even when healthy
 
 
+def owner_label() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class WarmContainer:
     """One running container and the attached stdin/stdout stream of its runner."""
 
     def __init__(self, client: docker.DockerClient, image: str, slot: int, limits: ContainerLimits):
         self.slot, self.requests = slot, 0
-        self.container = client.containers.run(
+        self.checked = time.monotonic()  # when it was last known to be running
+        # create + start rather than `run`: a container that fails to start is not left behind
+        self.container = client.containers.create(
             image, ["python3", "-u", "/opt/trajforge/runner.py"], detach=True, stdin_open=True, tty=False,
             network_mode="none", read_only=True, tmpfs={"/tmp": f"rw,size={limits.tmpfs_mb}m,mode=1777,exec"},
             mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids,
             nano_cpus=int(limits.cpus * 1e9), cap_drop=["ALL"], cap_add=RUNNER_CAPABILITIES,
             security_opt=["no-new-privileges"], init=True, user="root", working_dir="/tmp",
-            environment={"TF_SANDBOX_ISOLATED": "1", "TF_SANDBOX_UID": str(FIRST_SANDBOX_UID + slot)}, labels={LABEL: "1"},
+            environment={"TF_SANDBOX_ISOLATED": "1", "TF_SANDBOX_UID": str(FIRST_SANDBOX_UID + slot)},
+            labels={LABEL: "1", OWNER_LABEL: owner_label()},
             auto_remove=False, ipc_mode="none", shm_size="1m",
         )
-        raw = client.api.attach_socket(self.container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+        try:
+            self.container.start()
+            raw = client.api.attach_socket(self.container.id, params={"stdin": 1, "stdout": 1, "stderr": 1,
+                                                                      "stream": 1})
+        except BaseException:
+            _quietly(lambda: self.container.remove(force=True))
+            raise
         self.sock: socket.socket = raw._sock  # noqa: SLF001 - docker-py exposes no public raw socket
         self._raw = raw
         self._pending = b""
@@ -100,21 +120,37 @@ class WarmContainer:
             remaining -= len(chunk)
         return b"".join(chunks)
 
+    def running(self) -> bool:
+        """Whether the engine still runs this container (False when the engine does not answer)."""
+        try:
+            self.container.reload()
+        except ENGINE_ERRORS:
+            return False
+        self.checked = time.monotonic()
+        return self.container.status == "running"
+
     def close(self) -> None:
-        for action in (self._raw.close, lambda: self.container.remove(force=True)):
-            try:
-                action()
-            except (OSError, docker.errors.APIError):
-                pass
+        _quietly(self._raw.close)
+        _quietly(lambda: self.container.remove(force=True))
+
+
+def _quietly(action) -> None:
+    try:
+        action()
+    except ENGINE_ERRORS:
+        pass
 
 
 class DockerPool:
     """`size` warm containers shared by any number of threads; `run` blocks for a free one."""
 
     def __init__(self, image: str, size: int, limits: ContainerLimits = ContainerLimits(),
-                 client: docker.DockerClient | None = None):
+                 client: docker.DockerClient | None = None, engine_wait_s: float = 180.0):
         self.client = client or docker.from_env()
         self.image, self.limits, self.size = image, limits, size
+        self.engine_wait_s = engine_wait_s  # how long container starts keep retrying while the engine fails
+        self._failing_since: float | None = None  # first failed start of the current outage
+        self._last_fault = 0.0  # when a request last failed: idle containers older than that get checked
         self._idle: queue.Queue[WarmContainer | int] = queue.Queue()
         self._lock = threading.Lock()
         self._live: dict[int, WarmContainer] = {}
@@ -128,13 +164,20 @@ class DockerPool:
         slot = item if isinstance(item, int) else item.slot
         healthy = False
         try:
+            if container is not None and container.checked < self._last_fault and not container.running():
+                self._retire(container)  # died while idle (e.g. with the engine): not worth an attempt
+                container = None
             if container is None:
                 container = self._start(slot)
             response = container.request(payload, timeout_s)
             healthy = response.get("clean", True) and container.requests < self.limits.max_requests
             return response
-        except docker.errors.DockerException as err:
-            raise SandboxFault(f"docker: {err}") from None
+        except SandboxFault:
+            self._last_fault = time.monotonic()
+            raise
+        except ENGINE_ERRORS as err:
+            self._last_fault = time.monotonic()
+            raise SandboxFault(f"docker: {type(err).__name__}: {err}") from None
         finally:
             if healthy:
                 self._idle.put(container)
@@ -143,10 +186,31 @@ class DockerPool:
                 self._idle.put(slot)
 
     def _start(self, slot: int) -> WarmContainer:
-        container = WarmContainer(self.client, self.image, slot, self.limits)
-        with self._lock:
-            self._live[slot] = container
-        return container
+        """A fresh container in `slot`. A start that fails for the engine's sake (it is down, or
+        restarting) is retried with exponential backoff: it is never the solution's failure. The
+        pool gives up (a `SandboxFault`, fast for every later start) once no start has succeeded for
+        `engine_wait_s`; the next start that succeeds ends the outage. A missing image fails at once."""
+        delay = 0.25
+        while True:
+            try:
+                container = WarmContainer(self.client, self.image, slot, self.limits)
+            except docker.errors.ImageNotFound:
+                raise
+            except ENGINE_ERRORS as err:
+                now = time.monotonic()
+                with self._lock:
+                    self._failing_since = self._failing_since or now
+                    out_of_time = now + delay > self._failing_since + self.engine_wait_s
+                if out_of_time:
+                    raise SandboxFault(f"Docker engine: no container started for {self.engine_wait_s:.0f}s: "
+                                       f"{type(err).__name__}: {err}") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            with self._lock:
+                self._failing_since = None
+                self._live[slot] = container
+            return container
 
     def _retire(self, container: WarmContainer | None) -> None:
         if container is None:
@@ -161,6 +225,18 @@ class DockerPool:
             live, self._live = list(self._live.values()), {}
         for container in live:
             container.close()
+        self._remove_stopped()
+
+    def _remove_stopped(self) -> None:
+        """Remove this process's containers that are not running: after an engine restart, the ones
+        it stopped and the ones it created but never started, whose removal failed while it was down."""
+        try:
+            stopped = self.client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner_label()}",
+                                                                     "status": ["created", "exited"]})
+        except ENGINE_ERRORS:
+            return
+        for container in stopped:
+            _quietly(container.remove)
 
     def __enter__(self) -> DockerPool:
         return self
