@@ -1,5 +1,7 @@
 """The Dagster code location: `dagster dev` (from the repo root) loads `defs` from here."""
 
+import os
+
 import dagster as dg
 
 from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
@@ -37,10 +39,27 @@ train_and_evaluate = dg.define_asset_job(
                 "held-out split.",
 )
 
+
+
+def run_executor() -> dg.ExecutorDefinition:
+    """Dagster's multiprocess executor (steps as processes on this machine), or with
+    TRAJFORGE_EXECUTOR=k8s every step as its own Kubernetes Job (`pip install .[k8s]`,
+    deploy/k8s/run_config.yaml, docs/scaling.md)."""
+    choice = os.environ.get("TRAJFORGE_EXECUTOR", "multiprocess")
+    if choice == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    if choice != "multiprocess":
+        raise ValueError(f"TRAJFORGE_EXECUTOR={choice!r}: use multiprocess or k8s")
+    return dg.multiprocess_executor
+
+
 defs = dg.Definitions(
     assets=[problems, reference_verification, trajectories, verification, dataset, dataset_card, hub_push,
             finetuned_model, model_eval],
     asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass, dataset_is_publishable],
     jobs=[build_problems, sample_trajectories, build_dataset, train_and_evaluate],
     resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource(), "teacher": TeacherResource()},
+    executor=run_executor(),
 )

@@ -28,8 +28,8 @@ class SandboxResource(dg.ConfigurableResource):
     """Where verification runs: warm Docker containers (default) or the UNSAFE local processes."""
 
     backend: str = Field(default="docker", description="docker (isolated) or process (UNSAFE, development only)")
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
-                         description="Sandbox runners per Docker host; default: one per core.")
+    workers: int | None = Field(default=None, description="Sandbox runners per Docker host; default: one per "
+                                "core of each host (the engine reports its cores).")
     docker_hosts: list[str] = Field(
         default_factory=lambda: [h.strip() for h in os.environ.get("TRAJFORGE_DOCKER_HOSTS", "").split(",") if h.strip()],
         description="Several Docker engines (ssh://host, tcp://host:2376): one pool each, requests go to "

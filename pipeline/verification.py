@@ -141,7 +141,7 @@ class SandboxUnavailable(RuntimeError):
 
 
 @contextmanager
-def open_executor(backend: str, workers: int, log: Log = print, docker_hosts: Sequence[str] = ()):
+def open_executor(backend: str, workers: int | None, log: Log = print, docker_hosts: Sequence[str] = ()):
     """A sandbox executor: the Docker pool (default) or the UNSAFE local process pool.
 
     With `docker_hosts` (e.g. ["ssh://sandbox-1", "tcp://10.0.0.7:2376"]) there is one pool per
@@ -164,7 +164,8 @@ def open_executor(backend: str, workers: int, log: Log = print, docker_hosts: Se
         from sandbox.process_pool import ProcessPool
 
         log("WARNING: the process backend is UNSAFE (no isolation); use it only on trusted code")
-        with ProcessPool(size=_bounded(workers, os.cpu_count() or 1, "this machine", log)) as pool:
+        cores = os.cpu_count() or 1
+        with ProcessPool(size=_bounded(workers or cores, cores, "this machine", log)) as pool:
             yield pool
     else:
         raise ValueError(f"unknown sandbox backend {backend!r}: use docker or process")
@@ -174,6 +175,25 @@ def _bounded(workers: int, cores: int, where: str, log: Log) -> int:
     if workers > cores:
         log(f"sandbox pool on {where} bounded to {cores} runners (its cores), not {workers}")
     return min(workers, cores)
+
+
+def docker_client_options(host: str, cert_path: str | None) -> dict:
+    """DockerClient arguments for one host: ssh:// through the system `ssh` (no paramiko needed),
+    tcp:// with TLS when `cert_path` ($DOCKER_CERT_PATH) holds ca.pem, cert.pem and key.pem."""
+    import docker.tls
+
+    certs = Path(cert_path).expanduser() if cert_path else None
+    if host.startswith("tcp://") and certs and (certs / "ca.pem").exists():
+        tls = docker.tls.TLSConfig(client_cert=(str(certs / "cert.pem"), str(certs / "key.pem")),
+                                   ca_cert=str(certs / "ca.pem"), verify=True)
+        return {"base_url": "https://" + host[len("tcp://"):], "tls": tls}
+    return {"base_url": host, "use_ssh_client": host.startswith("ssh://")}
+
+
+def _docker_client(host: str):
+    import docker
+
+    return docker.DockerClient(**docker_client_options(host, os.environ.get("DOCKER_CERT_PATH")))
 
 
 @contextmanager
@@ -187,14 +207,14 @@ def _docker_pool(host: str | None, workers: int, log: Log):
 
     where = host or "the local Docker engine"
     try:
-        client = docker.DockerClient(base_url=host) if host else docker.from_env()
+        client = _docker_client(host) if host else docker.from_env()
         client.ping()
         cores = int(client.info().get("NCPU") or 1) if host else (os.cpu_count() or 1)
     except docker.errors.DockerException as err:
         raise SandboxUnavailable(
             f"{where} is not reachable ({err}); start the local engine with scripts/docker.sh, "
             "or pass --backend process for trusted code only (UNSAFE, no isolation)") from None
-    size = _bounded(workers, cores, where, log)
+    size = _bounded(workers or cores, cores, where, log)
     with DockerPool(ensure_image(client, log=log), size=size, client=client) as pool:
         yield pool
 

@@ -64,3 +64,15 @@ def test_unreachable_docker_host_names_the_host():
     with pytest.raises(SandboxUnavailable, match="tcp://127.0.0.1:9"):
         with open_executor("docker", 1, log=lambda _: None, docker_hosts=["tcp://127.0.0.1:9"]):
             pass
+
+
+def test_docker_host_options_tls_and_ssh(tmp_path):
+    from pipeline.verification import docker_client_options
+
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        (tmp_path / name).write_text("not a real certificate")
+    tls = docker_client_options("tcp://sandbox-1.example:2376", str(tmp_path))
+    assert tls["base_url"] == "https://sandbox-1.example:2376" and tls["tls"].verify
+    assert docker_client_options("tcp://sandbox-1.example:2375", None) == {
+        "base_url": "tcp://sandbox-1.example:2375", "use_ssh_client": False}
+    assert docker_client_options("ssh://me@sandbox-2", None)["use_ssh_client"] is True
