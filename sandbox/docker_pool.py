@@ -50,6 +50,33 @@ def owner_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, someone else's
+    return True
+
+
+def reap_orphans(client: docker.DockerClient) -> int:
+    """Remove sandbox containers left by a pool whose process died without closing it (SIGKILL):
+    those labelled with this host's name and a pid that no longer runs. Returns how many."""
+    host = socket.gethostname()
+    reaped = 0
+    try:
+        containers = client.containers.list(all=True, filters={"label": LABEL})
+    except ENGINE_ERRORS:
+        return 0  # the engine is down: the pool's own start retries will say so
+    for container in containers:
+        owner_host, _, pid = container.labels.get(OWNER_LABEL, "").rpartition(":")
+        if owner_host == host and pid.isdigit() and not _pid_alive(int(pid)):
+            _quietly(lambda c=container: c.remove(force=True))
+            reaped += 1
+    return reaped
+
+
 class WarmContainer:
     """One running container and the attached stdin/stdout stream of its runner."""
 
@@ -155,6 +182,7 @@ class DockerPool:
         self._lock = threading.Lock()
         self._live: dict[int, WarmContainer] = {}
         self.recycled = 0
+        self.reaped = reap_orphans(self.client)
         for slot in range(size):
             self._idle.put(slot)  # started lazily, on first use
 

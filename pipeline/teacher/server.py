@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -114,7 +115,7 @@ class ManagedServer:
             log.flush()
             try:
                 self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL,
+                                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent(),
                                                 env={**os.environ, **self.env}, start_new_session=True)
             except OSError as err:
                 raise ServerStartError(self._explain(f"could not run it: {err}")) from err
@@ -194,6 +195,23 @@ class ManagedServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def _die_with_parent():
+    """A preexec_fn asking Linux to SIGTERM the server when the process that started it dies
+    (a SIGKILLed `trajforge` would otherwise leave it holding a port and the cores). Only from the
+    main thread: the signal follows the starting *thread*, and a worker thread may exit early."""
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return preexec
 
 
 def _offline_hub_env() -> dict[str, str]:

@@ -4,6 +4,7 @@ with the engine are replaced before use. No engine needed: the client and the co
 stand-ins (tests/faults/test_docker_restart.py does it for real)."""
 
 import time
+import types
 
 import docker.errors
 import pytest
@@ -25,6 +26,7 @@ class Engine:
 
     def __init__(self, failing_starts: int = 0, error: Exception = GONE):
         self.failing_starts, self.error, self.started = failing_starts, error, []
+        self.containers = types.SimpleNamespace(list=lambda **_: [])  # no orphans to reap
 
 
 class Container:

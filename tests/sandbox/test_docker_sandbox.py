@@ -123,3 +123,25 @@ def test_tests_after_a_time_limit_are_skipped(docker_pool):
     result = verify(docker_pool, DOUBLE, "while True:\n    pass")
     assert result.verdict is Verdict.TIME_LIMIT
     assert len(result.tests) == 1 and result.total == 3 and result.passed == 0
+
+
+def test_containers_of_a_killed_pool_are_reaped_by_the_next_pool(docker_pool):
+    import socket
+    import subprocess
+    import sys
+
+    from sandbox.docker_pool import LABEL, OWNER_LABEL, DockerPool
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its pid now belongs to nobody, like a SIGKILLed trajforge's
+    orphan = docker_pool.client.containers.create(
+        docker_pool.image, ["sleep", "60"], labels={LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}"})
+    mine = docker_pool.client.containers.create(  # owned by a live process that is not this one (pid 1)
+        docker_pool.image, ["sleep", "60"], labels={LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:1"})
+    try:
+        with DockerPool(docker_pool.image, size=1, client=docker_pool.client) as fresh:
+            assert fresh.reaped >= 1
+        ids = {c.id for c in docker_pool.client.containers.list(all=True, filters={"label": LABEL})}
+        assert orphan.id not in ids and mine.id in ids  # a live owner's containers are left alone
+    finally:
+        mine.remove(force=True)

@@ -133,3 +133,28 @@ def test_stop_leaves_no_process(embedded_folder: Path, tmp_path):
     assert not server.running
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.base_url.removesuffix("/v1") + "/health", timeout=5)
+
+
+def test_a_killed_parent_takes_its_server_with_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    parent = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
+        from pipeline.teacher.server import ManagedServer
+        server = ManagedServer([sys.executable, "-c", {HEALTHY!r}], model_name="m",
+                               log_path={str(tmp_path / "server.log")!r}, start_timeout_s=20, warmup=False)
+        server.start()
+        print(server.pid, flush=True)
+        time.sleep(600)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True)
+    server_pid = int(process.stdout.readline())
+    os.kill(process.pid, signal.SIGKILL)  # like a SIGKILLed `trajforge sample`: no cleanup runs
+    process.wait()
+    deadline = time.monotonic() + 10
+    while group_alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert_gone(server_pid)
