@@ -231,14 +231,27 @@ def _signal_group(group: int, sig: signal.Signals) -> None:
 
 
 def group_alive(group: int) -> bool:
-    """Whether any process is left in the group (zombies count until reaped)."""
+    """Whether a live (not zombie) process is left in the group. Zombies are ignored: an orphan is
+    reaped by whatever PID 1 is, and in some containers PID 1 never reaps."""
     try:
         os.killpg(group, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # something is there, just not ours to signal
         return True
-    return True
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return True
+    return any(_live_member(stat, group) for stat in proc.glob("[0-9]*/stat"))
+
+
+def _live_member(stat_path: Path, group: int) -> bool:
+    try:
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
+        fields = stat_path.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[0] != "Z" and int(fields[2]) == group
 
 
 def _wait_group(process: subprocess.Popen, group: int, timeout_s: float) -> bool:

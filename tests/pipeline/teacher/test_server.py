@@ -158,3 +158,24 @@ def test_a_killed_parent_takes_its_server_with_it(tmp_path):
     while group_alive(server_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert_gone(server_pid)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_zombie_left_in_the_group_does_not_count_as_alive():
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 10
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not group_alive(child.pid)  # exited but not reaped: a zombie in its own group
+    finally:
+        child.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
+    try:
+        assert group_alive(live.pid)
+    finally:
+        live.kill()
+        live.wait()
