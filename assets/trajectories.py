@@ -7,13 +7,13 @@ import dagster as dg
 from pydantic import Field
 
 from pipeline import metadata as md
-from pipeline.partitions import SHARD_COUNT, problem_shards, shard_index
+from pipeline.partitions import problem_shards, problems_of_shard
 from pipeline.recipe import DEFAULT_RECIPE
 from pipeline.resources import TeacherResource, TrajforgeStorage
 from pipeline.teacher.config import teacher_recipe
-from pipeline.teacher.run import problem_shard, sample_into_store, select_problems
+from pipeline.teacher.run import sample_into_store
 from pipeline.teacher.store import TrajectoryStore
-from schemas import Problem, Trajectory, read_parquet, write_parquet
+from schemas import Trajectory, write_parquet
 
 
 class TrajectoriesConfig(dg.Config):
@@ -37,10 +37,8 @@ def trajectories(context: dg.AssetExecutionContext, config: TrajectoriesConfig, 
                  teacher: TeacherResource) -> dg.MaterializeResult:
     recipe = teacher.configure(teacher_recipe(config.recipe))
     limit = config.problem_limit if config.problem_limit is not None else recipe.problem_limit
-    chosen = select_problems(read_parquet(storage.path("problems", "train.parquet"), Problem), limit,
+    mine = problems_of_shard(storage.path("problems", "train.parquet"), context.partition_key, limit,
                              recipe.prefer_problems, log=context.log.warning)
-    shard = shard_index(context.partition_key)
-    mine = [p for p in chosen if problem_shard(p.id, SHARD_COUNT) == shard]
     store = TrajectoryStore(storage.path("trajectories", f"{context.partition_key}.jsonl"))
     started = time.monotonic()
     report = sample_into_store(mine, recipe, store, log=context.log.info)

@@ -91,8 +91,9 @@ def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
 )
 def verification(context: dg.AssetExecutionContext, storage: TrajforgeStorage,
                  sandbox: SandboxResource) -> dg.MaterializeResult:
-    problems = {p.id: p for p in read_parquet(storage.path("problems", "train.parquet"), Problem)}
     rows = read_parquet(storage.path("trajectories", f"{context.partition_key}.parquet"), Trajectory)
+    problems = {p.id: p for p in read_parquet(storage.path("problems", "train.parquet"), Problem,
+                                              ids={t.problem_id for t in rows})}
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
         results = verify_trajectories(problems, rows, executor, executor.size, log=context.log.info)

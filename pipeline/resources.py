@@ -53,6 +53,9 @@ class TeacherResource(dg.ConfigurableResource):
     base_urls: list[str] = Field(
         default_factory=lambda: [u for u in os.environ.get("TRAJFORGE_TEACHER_URLS", "").split(",") if u.strip()],
         description="Running OpenAI-compatible servers (vLLM replicas); when set, the backend becomes `openai`.")
+    model_urls: dict[str, list[str]] = Field(
+        default_factory=dict, description="Models served by other servers than base_urls "
+        "(one vLLM server serves one model): model name -> its replicas. Added to the recipe's.")
     concurrency: int | None = Field(default=None, description="Requests in flight over all replicas.")
 
     def configure(self, recipe):
@@ -60,6 +63,12 @@ class TeacherResource(dg.ConfigurableResource):
 
         if self.base_urls:
             recipe = replace(recipe, backend="openai", base_urls=tuple(u.strip() for u in self.base_urls))
+        if self.model_urls:
+            routes = {model: tuple(u.strip() for u in urls) for model, urls in self.model_urls.items()}
+            if recipe.backend != "openai":
+                raise ValueError("teacher resource: model_urls route models to running servers; set base_urls "
+                                 f"too (the recipe's backend is {recipe.backend!r}, which starts its own)")
+            recipe = replace(recipe, model_urls={**recipe.model_urls, **routes})
         if self.concurrency:
             recipe = replace(recipe, concurrency=self.concurrency)
         return recipe

@@ -192,5 +192,11 @@ def write_parquet(records: typing.Sequence, record_type: type, path: str | Path)
     return path
 
 
-def read_parquet(path: str | Path, record_type: type) -> list:
-    return from_table(pq.read_table(path), record_type)
+def read_parquet(path: str | Path, record_type: type, ids: typing.Collection[str] | None = None) -> list:
+    """All records, or only those whose `id` is in `ids` (filtered while reading, row group by row
+    group, so a shard's few problems never hold the whole file in memory)."""
+    if ids is None:
+        return from_table(pq.read_table(path), record_type)
+    if not ids:
+        return []
+    return from_table(pq.read_table(path, filters=[("id", "in", sorted(ids))]), record_type)

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -31,6 +31,8 @@ class ClientSettings:
     timeout_s: float = 600.0
     max_retries: int = 6
     backoff_s: float = 0.5  # first retry delay; doubles each time (with jitter), capped at 30 s
+    # models served elsewhere than base_urls (one vLLM server serves one model): model -> its replicas
+    model_urls: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class TeacherClient:
             raise ValueError("TeacherClient needs at least one base URL")
         self.settings = settings
         self._urls = itertools.cycle([u.rstrip("/") for u in settings.base_urls])
+        self._model_urls = {model: itertools.cycle([u.rstrip("/") for u in urls])
+                             for model, urls in settings.model_urls.items() if urls}
         self._gate = asyncio.Semaphore(settings.concurrency)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(settings.timeout_s, connect=10.0),
                                        headers={"Authorization": f"Bearer {settings.api_key}"},
@@ -83,7 +87,7 @@ class TeacherClient:
         async with self._gate:
             delay = self.settings.backoff_s
             for attempt in range(self.settings.max_retries + 1):
-                url = next(self._urls)
+                url = next(self._model_urls.get(body["model"], self._urls))
                 started = time.monotonic()
                 try:
                     response = await self._http.post(f"{url}/chat/completions", json=body)

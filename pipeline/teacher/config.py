@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pipeline.recipe import RecipeError, build_section, load_recipe
 from pipeline.teacher.profiles import SamplingProfile
@@ -15,6 +15,8 @@ EMBEDDED = "embedded"  # the SmolLM2-135M-Instruct GGUF shipped by the llm-smoll
 class TeacherRecipe:
     backend: str = "managed_transformers"  # see BACKENDS; `openai` = already-running servers
     base_urls: tuple[str, ...] = ()  # for `openai`: one per replica, e.g. http://gpu-1:8000/v1
+    # for `openai`: models served by other servers than base_urls (a vLLM server serves one model)
+    model_urls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     model: str = EMBEDDED  # default model of every profile ("embedded", a HF id, or a local dir)
     tokenizer: str | None = None  # for token counts; default: the model when it is a local dir
     concurrency: int = 4
@@ -33,11 +35,15 @@ def parse_teacher_recipe(data: dict, where: str = "teacher") -> TeacherRecipe:
         raise RecipeError(f"{where}.profiles: a mapping of profile name -> settings is needed (short, long)")
     data["base_urls"] = tuple(data.get("base_urls") or ())
     data["prefer_problems"] = tuple(data.get("prefer_problems") or ())
+    data["model_urls"] = _model_urls(data.get("model_urls"), f"{where}.model_urls")
     recipe = build_section(TeacherRecipe, data, where)
     if recipe.backend not in BACKENDS:
         raise RecipeError(f"{where}.backend: must be one of {BACKENDS}, got {recipe.backend!r}")
     if recipe.backend == "openai" and not recipe.base_urls:
         raise RecipeError(f"{where}.base_urls: the openai backend needs at least one server URL")
+    if recipe.model_urls and recipe.backend != "openai":
+        raise RecipeError(f"{where}.model_urls: only for the openai backend (a managed server serves "
+                          f"{recipe.model!r} alone), got backend {recipe.backend!r}")
     profiles = []
     for name, settings in profiles_data.items():
         if name not in ("short", "long"):
@@ -48,6 +54,21 @@ def parse_teacher_recipe(data: dict, where: str = "teacher") -> TeacherRecipe:
             raise RecipeError(f"{where}.profiles.{name}: max_tokens and n must be >= 1")
         profiles.append(profile)
     return replace(recipe, profiles=tuple(profiles))
+
+
+def _model_urls(data, where: str) -> dict[str, tuple[str, ...]]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise RecipeError(f"{where}: expected a mapping of model name -> list of server URLs")
+    urls = {}
+    for model, items in data.items():
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not items or not all(isinstance(u, str) and u for u in items):
+            raise RecipeError(f"{where}.{model}: expected a non-empty list of server URLs, got {items!r}")
+        urls[str(model)] = tuple(items)
+    return urls
 
 
 def teacher_recipe(path) -> TeacherRecipe:

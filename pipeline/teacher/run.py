@@ -88,7 +88,7 @@ def open_backend(recipe: TeacherRecipe, log: Log) -> Iterator[object]:
 
 def _http_backend(recipe: TeacherRecipe, urls: Sequence[str], log: Log) -> HttpBackend:
     settings = ClientSettings(base_urls=tuple(urls), concurrency=recipe.concurrency, timeout_s=recipe.timeout_s,
-                              max_retries=recipe.max_retries)
+                              max_retries=recipe.max_retries, model_urls=recipe.model_urls)
     return HttpBackend(TeacherClient(settings, log=log))
 
 

@@ -24,6 +24,13 @@ def test_parquet_round_trip_keeps_records_and_schema(tmp_path, record_type, reco
     assert schema.metadata[b"trajforge.record"] == record_type.__name__.encode()
 
 
+def test_reading_only_some_ids(tmp_path):
+    path = write_parquet([STDIN, CALL, ASSERT], Problem, tmp_path / "p.parquet")
+    assert read_parquet(path, Problem, ids={CALL.id, "absent"}) == [CALL]
+    assert read_parquet(path, Problem, ids=[ASSERT.id, STDIN.id]) == [STDIN, ASSERT]  # file order
+    assert read_parquet(path, Problem, ids=()) == []
+
+
 def test_write_is_atomic_and_leaves_no_temp_file(tmp_path):
     write_parquet([STDIN], Problem, tmp_path / "p.parquet")
     assert [p.name for p in tmp_path.iterdir()] == ["p.parquet"]

@@ -62,6 +62,22 @@ def test_requests_spread_over_replicas():
         assert len(a.requests) == 2 and len(b.requests) == 2
 
 
+def test_a_model_with_its_own_servers_is_sent_only_to_them():
+    async def requests_for(models, settings):
+        async with TeacherClient(settings) as client:
+            for model in models:
+                await client.chat(model, [{"role": "user", "content": "hi"}], {})
+
+    with ScriptedOpenAIServer([]) as default, ScriptedOpenAIServer([]) as coder_1, \
+            ScriptedOpenAIServer([]) as coder_2:
+        settings = ClientSettings(base_urls=(default.base_url,),
+                                  model_urls={"coder": (coder_1.base_url, coder_2.base_url + "/")})
+        asyncio.run(requests_for(["reasoner", "coder", "coder", "reasoner", "coder"], settings))
+        assert [r["model"] for r in default.requests] == ["reasoner", "reasoner"]
+        assert [r["model"] for r in coder_1.requests] == ["coder", "coder"]
+        assert [r["model"] for r in coder_2.requests] == ["coder"]
+
+
 def _completion(content, reasoning=""):
     return Completion(content, reasoning, "stop", 1, 1, 0.1, "u")
 

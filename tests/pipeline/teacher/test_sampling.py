@@ -94,12 +94,22 @@ def test_recipes_parse_and_bad_ones_name_the_key():
     production = teacher_recipe(RECIPES_DIR / "production.yaml")
     long = next(p for p in production.profiles if p.name == "long")
     assert production.backend == "openai" and long.max_tokens >= 8192 and 0.6 <= long.temperature <= 0.7
+    served = {production.model, *production.model_urls}
+    assert {p.model for p in production.profiles} <= served  # each profile's model has its own server
     with pytest.raises(RecipeError, match="profile names"):
         parse_teacher_recipe({"profiles": {"medium": {"system_prompt": "", "instructions": ""}}})
     with pytest.raises(RecipeError, match="base_urls"):
         parse_teacher_recipe({"backend": "openai", "profiles": {"short": {"system_prompt": "", "instructions": ""}}})
     with pytest.raises(RecipeError, match="unknown key"):
         parse_teacher_recipe({"profiles": {"short": {"system_prompt": "", "instructions": "", "temp": 1}}})
+    short = {"short": {"system_prompt": "", "instructions": ""}}
+    with pytest.raises(RecipeError, match=r"model_urls\.coder: expected a non-empty list"):
+        parse_teacher_recipe({"backend": "openai", "base_urls": ["u"], "model_urls": {"coder": []}, "profiles": short})
+    with pytest.raises(RecipeError, match="model_urls: only for the openai backend"):
+        parse_teacher_recipe({"model_urls": {"coder": ["u"]}, "profiles": short})
+    routed = parse_teacher_recipe({"backend": "openai", "base_urls": ["a"], "model_urls": {"coder": "b"},
+                                   "profiles": short})
+    assert routed.model_urls == {"coder": ("b",)}
 
 
 def test_problem_subset_mixes_sources_and_is_stable():
