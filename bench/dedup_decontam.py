@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/dedup_decontam.py [--rows 100000] [--benchmark-rows 2000] [--seed 0]
         [--no-baseline] [--baseline-rows K] [--decontam-rows K] [--repeat R]
-        [--latex-constraints] [--json PATH] [--profile]
+        [--latex-constraints] [--common-limit N|none] [--min-hits K]
+        [--json PATH] [--profile]
 
 Results and findings: bench/RESULTS.md.
 
@@ -30,7 +31,10 @@ What it does
                      time is scaled linearly (for quick runs; the full 100K scan takes ~14 s on 2 cores).
   --repeat R         R fresh trajforge subprocesses; the fastest is reported (machine is shared).
   --latex-constraints  also generate 8-word LaTeX constraint snippets that real statements share
-                     (a known limitation of 8-gram decontamination, see bench/RESULTS.md).
+                     (boilerplate that plain 8-gram decontamination mistakes for leaks, see bench/RESULTS.md).
+  --common-limit N   n-grams in more than N benchmark or training statements are boilerplate
+                     (pipeline default 20; 'none' with --min-hits 1 = open-r1's plain rule).
+  --min-hits K       shared non-boilerplate n-grams that make a leak (pipeline default 2).
   --profile          cProfile the trajforge run (slower); the top 30 functions are printed.
 """
 
@@ -348,7 +352,7 @@ def _vm_hwm() -> int:
 
 def worker(data_path: str, out_path: str) -> None:
     import pipeline.dedup as dedup_mod
-    from pipeline.decontam import BenchmarkIndex, decontaminate
+    from pipeline.decontam import DEFAULT_COMMON_LIMIT, DEFAULT_MIN_HITS, BenchmarkIndex, decontaminate
     from pipeline.dedup import DedupSettings, deduplicate
 
     with open(data_path, "rb") as f:
@@ -401,7 +405,8 @@ def worker(data_path: str, out_path: str) -> None:
     rss_before_decontam = _rss_now()
 
     c2, t2 = time.process_time(), time.perf_counter()
-    index = BenchmarkIndex(bench_ids, bench_texts, NGRAM)
+    index = BenchmarkIndex(bench_ids, bench_texts, NGRAM, common_limit=opts.get("common_limit", DEFAULT_COMMON_LIMIT),
+                           min_hits=opts.get("min_hits", DEFAULT_MIN_HITS))
     t3, c3 = time.perf_counter(), time.process_time()
     decontam_removals = decontaminate(train_ids, train_texts, index)
     t4, c4 = time.perf_counter(), time.process_time()
@@ -648,6 +653,11 @@ def main() -> None:
     parser.add_argument("--latex-constraints", action="store_true",
                         help="also generate 8-word LaTeX constraint snippets ($1 \\le n \\le 2 \\cdot 10^5$) "
                              "that real statements share; they make 8-gram decontamination flag unrelated rows")
+    parser.add_argument("--common-limit", type=lambda v: None if v == "none" else int(v), default=20,
+                        help="n-grams in more than this many benchmark or training statements are boilerplate "
+                             "(pipeline default 20; 'none' = open-r1's plain rule)")
+    parser.add_argument("--min-hits", type=int, default=2,
+                        help="shared non-boilerplate n-grams that make a leak (pipeline default 2; 1 = open-r1)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the trajforge subprocess R times and report the fastest (others in the JSON)")
     parser.add_argument("--json", type=str, default=None, help="write all numbers to this JSON file")
@@ -672,7 +682,8 @@ def main() -> None:
     runs = []
     for rep in range(args.repeat):
         last = rep == args.repeat - 1
-        run = run_trajforge(data, {"profile": args.profile and last, "decontam_rows": args.decontam_rows})
+        run = run_trajforge(data, {"profile": args.profile and last, "decontam_rows": args.decontam_rows,
+                                    "common_limit": args.common_limit, "min_hits": args.min_hits})
         scale_ = run["decontam_rows"] / max(run["decontam_rows_scanned"], 1)
         run["_total"] = run["times"]["dedup"] + run["times"]["decontam_index"] + run["times"]["decontam_scan"] * scale_
         print(f"trajforge run {rep + 1}/{args.repeat}: dedup {run['times']['dedup']:.2f}s "
@@ -712,7 +723,8 @@ def main() -> None:
         "load_average_at_end": load,
         "params": {"rows": rows, "benchmark_rows": args.benchmark_rows, "seed": args.seed,
                    "ngram": NGRAM, "shingle": SHINGLE, "num_perm": NUM_PERM, "threshold": THRESHOLD,
-                   "latex_constraints": args.latex_constraints},
+                   "latex_constraints": args.latex_constraints, "common_limit": args.common_limit,
+                   "min_hits": args.min_hits},
         "data": {"generation_seconds": gen_seconds, "median_words": float(np.median(wc)),
                  "mean_words": float(wc.mean()), "p99_words": float(np.percentile(wc, 99)),
                  "max_words": int(wc.max()), "min_words": int(wc.min()),

@@ -126,7 +126,8 @@ def build_problems(recipe: ProblemsRecipe, log: Log = print) -> ProblemsBuild:
         log(f"benchmark {entry.name}: {len(result.problems)} problems")
         benchmark += result.problems
 
-    index = BenchmarkIndex([b.id for b in benchmark], [b.statement for b in benchmark], settings.ngram)
+    index = BenchmarkIndex([b.id for b in benchmark], [b.statement for b in benchmark], settings.ngram,
+                           settings.common_limit, settings.min_hits)
     train = [p for p in problems if p.split is Split.TRAIN]
     decontam_removals = decontaminate([p.id for p in train], [p.statement for p in train], index)
     contaminated = {r.problem_id for r in decontam_removals}

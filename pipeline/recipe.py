@@ -39,6 +39,10 @@ class HeldOutSettings:
 @dataclass(frozen=True)
 class DecontamSettings:
     ngram: int = 8
+    # an n-gram in more than this many benchmark or training statements is boilerplate, not a leak
+    # (null: any shared n-gram removes the problem, open-r1's rule); see pipeline/decontam.py
+    common_limit: int | None = 20
+    min_hits: int = 2  # shared non-boilerplate n-grams that make a leak (1 + common_limit null: open-r1's rule)
     benchmarks: tuple[SourceEntry, ...] = ()  # external benchmark sets
     held_out: HeldOutSettings | None = None  # or a held-out split of the sources themselves
 
@@ -83,6 +87,10 @@ def parse_problems_recipe(data: dict, where: str = "problems") -> ProblemsRecipe
     held_out = None if held_out is None else build_section(HeldOutSettings, held_out, f"{where}.decontamination.held_out")
     settings = build_section(DecontamSettings, {**decontam, "benchmarks": benchmarks, "held_out": held_out},
                       f"{where}.decontamination")
+    if settings.common_limit is not None and (not isinstance(settings.common_limit, int) or settings.common_limit < 1):
+        raise RecipeError(f"{where}.decontamination.common_limit: a count >= 1 or null, got {settings.common_limit!r}")
+    if not isinstance(settings.min_hits, int) or settings.min_hits < 1:
+        raise RecipeError(f"{where}.decontamination.min_hits: a count >= 1, got {settings.min_hits!r}")
     recipe = build_section(ProblemsRecipe, {**data, "sources": sources, "dedup": dedup, "decontamination": settings},
                     where)
     _check_not_self_contaminating(recipe, where)

@@ -21,6 +21,7 @@ def test_default_recipe_is_offline_and_holds_out_an_eval_split():
 def test_production_recipe_decontaminates_against_the_benchmarks():
     recipe = problems_recipe(RECIPES_DIR / "production.yaml")
     assert {b.name for b in recipe.decontamination.benchmarks} == {"humaneval", "mbpp", "livecodebench"}
+    assert recipe.decontamination.common_limit == 20  # boilerplate n-grams do not count as leaks
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -30,6 +31,8 @@ def test_production_recipe_decontaminates_against_the_benchmarks():
     ({"sources": [{"name": "apps"}], "decontamination": {"benchmarks": [{"name": "apps"}]}}, "against itself"),
     ({"sources": [{"name": "apps"}], "decontamination": {"held_out": {"fraction": 1.0}}}, "fraction"),
     ({"sources": "apps"}, "expected a list"),
+    ({"sources": [{"name": "apps"}], "decontamination": {"common_limit": 0}}, "decontamination.common_limit"),
+    ({"sources": [{"name": "apps"}], "decontamination": {"min_hits": "two"}}, "decontamination.min_hits"),
 ])
 def test_bad_recipes_fail_with_the_key_named(data, message):
     with pytest.raises(RecipeError) as info:
