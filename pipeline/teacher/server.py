@@ -198,18 +198,25 @@ class ManagedServer:
 
 
 def _die_with_parent():
-    """A preexec_fn asking Linux to SIGTERM the server when the process that started it dies
-    (a SIGKILLed `trajforge` would otherwise leave it holding a port and the cores). Only from the
-    main thread: the signal follows the starting *thread*, and a worker thread may exit early."""
-    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+    """A preexec_fn that makes SIGTERM stop the server: it restores SIGTERM's default action (an
+    ignored SIGTERM is inherited through exec, and some libraries leave it ignored in the process
+    that starts us) and, on Linux, asks for SIGTERM when the process that started the server dies
+    (a SIGKILLed `trajforge` would otherwise leave it holding a port and the cores). The death
+    signal only from the main thread: it follows the starting *thread*, which may exit early."""
+    if sys.platform != "linux":
         return None
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
+    libc.signal.restype = ctypes.c_void_p
+    sig_dfl, pr_set_pdeathsig = ctypes.c_void_p(0), 1
+    with_death_signal = threading.current_thread() is threading.main_thread()
 
     def preexec() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        libc.signal(signal.SIGTERM, sig_dfl)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        if with_death_signal:
+            libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
     return preexec
 

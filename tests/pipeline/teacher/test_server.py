@@ -179,3 +179,18 @@ def test_a_zombie_left_in_the_group_does_not_count_as_alive():
     finally:
         live.kill()
         live.wait()
+
+
+def test_sigterm_stops_the_server_even_when_the_starter_ignores_it(tmp_path):
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited through fork and exec
+    try:
+        server = python_server(HEALTHY, tmp_path, start_timeout_s=20, warmup=False).start()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    pid = server.pid
+    started = time.monotonic()
+    server.stop(grace_s=8)
+    assert time.monotonic() - started < 5  # SIGTERM did it; no wait for the SIGKILL after grace_s
+    assert_gone(pid)
