@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from pipeline.teacher.client import ClientSettings, TeacherClient
 from pipeline.teacher.config import EMBEDDED, TeacherRecipe
@@ -116,8 +117,16 @@ async def _sample_and_close(requests, backend, store, counter, log) -> SamplingR
             await client.close()
 
 
-def select_problems(problems: Sequence[Problem], limit: int | None, prefer: Sequence[str] = (),
-                    log: Log = print) -> list[Problem]:
+class _Choosable(Protocol):
+    id: str
+    source: str
+
+
+Choosable = TypeVar("Choosable", bound=_Choosable)  # a Problem, or just its id and source
+
+
+def select_problems(problems: Sequence[Choosable], limit: int | None, prefer: Sequence[str] = (),
+                    log: Log = print) -> list[Choosable]:
     """Up to `limit` problems: the `prefer`red ids first (in their order), then round-robin over
     sources (so a small run still mixes test styles), each source in id order: the same subset
     every run. Preferred ids absent from `problems` are reported through `log`, not an error: a
@@ -128,7 +137,7 @@ def select_problems(problems: Sequence[Problem], limit: int | None, prefer: Sequ
         log(f"preferred problems not in this problem set (skipped): {', '.join(missing)}")
     first = list(dict.fromkeys(by_id[i] for i in prefer if i in by_id))
     chosen = {p.id for p in first}
-    by_source: dict[str, list[Problem]] = {}
+    by_source: dict[str, list[Choosable]] = {}
     for problem in sorted(problems, key=lambda p: p.id):
         if problem.id not in chosen:
             by_source.setdefault(problem.source, []).append(problem)
