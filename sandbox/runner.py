@@ -285,6 +285,8 @@ def _child(compiled, request, test, work_dir, stdin_path, out_w, err_w, res_w, n
         for source, target in ((out_w, 1), (err_w, 2), (res_w, 3)):
             os.dup2(source, target)
         if ISOLATED:  # drop to the sandbox user before touching its (0700) work dir
+            for fd in (1, 2):  # the pipes are root's: without this, open("/dev/stdout") is EACCES
+                os.fchown(fd, SANDBOX_UID, SANDBOX_UID)
             os.setgroups([])
             os.setgid(SANDBOX_UID)
             os.setuid(SANDBOX_UID)

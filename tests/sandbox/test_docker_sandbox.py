@@ -22,6 +22,8 @@ def verify(pool, problem, code, name="s"):
 @pytest.mark.parametrize(("problem", "code", "verdict"), [
     (DOUBLE, DOUBLE_SOLUTION, Verdict.ACCEPTED),
     (DOUBLE, "```python\nimport sys\nprint(int(sys.stdin.buffer.read()) * 2)\n```", Verdict.ACCEPTED),
+    (DOUBLE, "open('/dev/stdout', 'w').write(str(int(open('/dev/stdin').read()) * 2))", Verdict.ACCEPTED),
+    (DOUBLE, "import sys\nprint('debug', file=open('/dev/stderr', 'w'))\nprint(int(input()) * 2)", Verdict.ACCEPTED),
     (DOUBLE, "print(int(input()) + 2)", Verdict.WRONG_ANSWER),
     (DOUBLE, "print(int(input()) * 2)\nprint('debug')", Verdict.WRONG_ANSWER),
     (DOUBLE, "raise ValueError('boom')", Verdict.RUNTIME_ERROR),
