@@ -40,9 +40,10 @@ class BenchmarkIndex:
         self.owner: dict[Gram, str] = {}
         spread: Counter[Gram] = Counter()
         for benchmark_id, text in zip(ids, texts):
-            for gram in ngrams(words(text), n):
-                self.owner.setdefault(gram, benchmark_id)
-                spread[gram] += 1
+            grams = ngrams(words(text), n)
+            spread.update(grams)  # Counter's C counting loop
+            for gram in grams.difference(self.owner):
+                self.owner[gram] = benchmark_id
         self.common = {g for g, count in spread.items() if common_limit is not None and count > common_limit}
 
     def hits(self, text: str) -> tuple[set[Gram], int]:
