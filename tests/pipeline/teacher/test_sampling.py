@@ -134,3 +134,22 @@ def test_preferred_problems_come_first_and_missing_ones_are_reported():
                                       "humaneval/HumanEval/0", "stdio_builtin/stdio-001"]
     assert len(said) == 1 and "nowhere/x" in said[0]
     assert len({p.id for p in select_problems(problems, None, prefer, log=said.append)}) == len(problems)
+
+
+def test_each_profile_model_is_sampled_from_its_own_servers(tmp_path):
+    from pipeline.teacher.run import sample_into_store
+    from tests.pipeline.teacher.fakes import ScriptedOpenAIServer
+
+    with ScriptedOpenAIServer([]) as reasoner, ScriptedOpenAIServer([]) as coder:
+        recipe = parse_teacher_recipe({
+            "backend": "openai", "base_urls": [reasoner.base_url], "model": "reasoner",
+            "model_urls": {"coder": [coder.base_url]}, "max_retries": 0,
+            "profiles": {"short": {"model": "coder", "system_prompt": "", "instructions": "Code.", "n": 1},
+                         "long": {"system_prompt": "", "instructions": "Think.", "n": 1}}})
+        store = TrajectoryStore(tmp_path / "t.jsonl")
+        report = sample_into_store([DOUBLE, CALL], recipe, store, log=lambda _: None)
+        assert report.stored == 4 and not report.failed
+        assert sorted(r["model"] for r in coder.requests) == ["coder", "coder"]
+        assert sorted(r["model"] for r in reasoner.requests) == ["reasoner", "reasoner"]
+    by_profile = {(t.problem_id, t.profile.value): t.server_url for t in store.trajectories()}
+    assert {url for (_, profile), url in by_profile.items() if profile == "short"} == {coder.base_url}
