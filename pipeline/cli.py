@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from pipeline.cli_train import add_train_commands, progress
 from pipeline.evaluation.run import EvalSettings
 from pipeline.finetune.config import CPU_RECIPE
 from pipeline.recipe import DEFAULT_RECIPE, RecipeError
@@ -17,7 +18,7 @@ def _problems(args: argparse.Namespace) -> int:
     from pipeline.problems import build_problems, summarize, write_problems
     from pipeline.recipe import problems_recipe
 
-    build = build_problems(problems_recipe(args.recipe), log=_progress)
+    build = build_problems(problems_recipe(args.recipe), log=progress)
     files = write_problems(build, args.out)
     _print_source_table(summarize(build))
     print(f"wrote {files.train} and {files.eval}; reports in {files.summary.parent}")
@@ -31,9 +32,9 @@ def _verify(args: argparse.Namespace) -> int:
 
     settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
     try:
-        with open_executor(args.backend, args.workers, log=_progress, docker_hosts=args.docker_host) as executor:
+        with open_executor(args.backend, args.workers, log=progress, docker_hosts=args.docker_host) as executor:
             report = verify_files(args.problems, args.solutions, args.out, executor, executor.size, settings,
-                                  log=_progress)
+                                  log=progress)
     except SandboxUnavailable as err:
         print(f"trajforge: {err}", file=sys.stderr)
         return 3
@@ -45,7 +46,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _sandbox_image(args: argparse.Namespace) -> int:
     from sandbox.image import ensure_image
 
-    print(ensure_image(log=_progress))
+    print(ensure_image(log=progress))
     return 0
 
 
@@ -80,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}", file=sys.stderr)
             print(f"pipeline FAILED at {label} (run {result.run_id}); data in {data}")
             return 1
-        _progress(f"{label} succeeded (run {result.run_id})")
+        progress(f"{label} succeeded (run {result.run_id})")
     _print_summary(Path(data))
     report = Path(data) / "evaluation" / "report.md"
     if report.exists():
@@ -128,15 +129,15 @@ def _sample(args: argparse.Namespace) -> int:
 
     problems, skipped = read_problem_file(args.problems)
     for q in skipped:
-        _progress(f"problem row {q.row_index} ({q.record_id or 'no id'}) skipped: {q.field}: {q.reason}")
+        progress(f"problem row {q.row_index} ({q.record_id or 'no id'}) skipped: {q.field}: {q.reason}")
     recipe = teacher_recipe(args.recipe)
     limit = args.limit if args.limit is not None else recipe.problem_limit
-    chosen = select_problems(list(problems.values()), limit, recipe.prefer_problems, log=_progress)
+    chosen = select_problems(list(problems.values()), limit, recipe.prefer_problems, log=progress)
     from pipeline.teacher.server import ServerStartError
 
     store = TrajectoryStore(args.out)
     try:
-        report = sample_into_store(chosen, recipe, store, log=_progress)
+        report = sample_into_store(chosen, recipe, store, log=progress)
     except ServerStartError as err:
         print(f"trajforge: the teacher server did not start: {err}", file=sys.stderr)
         return 3
@@ -145,10 +146,6 @@ def _sample(args: argparse.Namespace) -> int:
     for failure in report.failed[:5]:
         print(f"failed: {failure}", file=sys.stderr)
     return 1 if report.failed else 0
-
-
-def _progress(message: str) -> None:
-    print(f"[trajforge] {message}", file=sys.stderr, flush=True)
 
 
 def _print_source_table(summary: dict) -> None:
@@ -217,8 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--eval-answer-tokens", type=int, default=EvalSettings.answer_tokens,
                      help="answer tokens after the budget is hit")
     run.set_defaults(handler=_run)
-
-    from pipeline.cli_train import add_train_commands
 
     add_train_commands(sub)
     return parser

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline.evaluation.run import EvalSettings
 
 
-def _progress(message: str) -> None:
+def progress(message: str) -> None:
     print(f"[trajforge] {message}", file=sys.stderr, flush=True)
 
 
@@ -21,7 +21,7 @@ def _finetune(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("dataset", args.dataset), ("config", args.config), ("mode", args.mode),
                                    ("max_steps", args.max_steps)) if v is not None}
-    result = train(finetune_recipe(args.recipe, **overrides), args.out, log=_progress, force=args.force)
+    result = train(finetune_recipe(args.recipe, **overrides), args.out, log=progress, force=args.force)
     (Path(args.out) / "latest.json").write_text(json.dumps(asdict(result), indent=2))
     losses = result.loss_history
     print(json.dumps({"output": result.adapter_or_model_dir, "mode": result.mode, "steps": result.steps,
@@ -41,14 +41,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.finetuned:
         trained = TrainResult.from_dict(json.loads((Path(args.finetuned) / "latest.json").read_text()))
         base = base or trained.base_model
-        finetuned = finetuned_location(resolve_base_model(base, log=_progress), trained.adapter_or_model_dir,
+        finetuned = finetuned_location(resolve_base_model(base, log=progress), trained.adapter_or_model_dir,
                                        trained.lora)
-    base_dir = resolve_base_model(base or "embedded", log=_progress)
+    base_dir = resolve_base_model(base or "embedded", log=progress)
     problems = held_out_problems(args.problems, settings.problem_limit)
     try:
-        with open_executor("docker", args.workers, log=_progress) as executor:
+        with open_executor("docker", args.workers, log=progress) as executor:
             report = evaluate_base_and_finetuned(base_dir, finetuned, problems, settings, executor, args.out,
-                                                 log=_progress)
+                                                 log=progress)
     except SandboxUnavailable as err:
         print(f"trajforge: {err}", file=sys.stderr)
         return 3

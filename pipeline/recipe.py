@@ -67,6 +67,42 @@ def build_section(cls, data, where: str):
         raise RecipeError(f"{where}: {err}") from None
 
 
+def checked_scalar(value, kind: str, where: str):
+    """One scalar checked against its kind (bool, int, float, str); bools are never ints (YAML
+    `yes` is a bool), and float accepts PyYAML's string `1e-5`."""
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind == "float":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # PyYAML: `1e-5` is a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif kind == "str":
+        if isinstance(value, str) and value:
+            return value
+    raise RecipeError(f"{where}: expected {kind}, got {value!r}")
+
+
+def string_list(value, where: str, what: str = "strings") -> tuple[str, ...]:
+    """A non-empty list of non-empty strings."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise RecipeError(f"{where}: expected a non-empty list of {what}, got {value!r}")
+    return tuple(value)
+
+
+def _count(value, where: str) -> int:
+    if checked_scalar(value, "int", where) < 1:
+        raise RecipeError(f"{where}: must be >= 1, got {value}")
+    return value
+
+
 def _entries(items, where: str) -> tuple[SourceEntry, ...]:
     if not isinstance(items, list):
         raise RecipeError(f"{where}: expected a list of sources")
@@ -87,10 +123,9 @@ def parse_problems_recipe(data: dict, where: str = "problems") -> ProblemsRecipe
     held_out = None if held_out is None else build_section(HeldOutSettings, held_out, f"{where}.decontamination.held_out")
     settings = build_section(DecontamSettings, {**decontam, "benchmarks": benchmarks, "held_out": held_out},
                       f"{where}.decontamination")
-    if settings.common_limit is not None and (not isinstance(settings.common_limit, int) or settings.common_limit < 1):
-        raise RecipeError(f"{where}.decontamination.common_limit: a count >= 1 or null, got {settings.common_limit!r}")
-    if not isinstance(settings.min_hits, int) or settings.min_hits < 1:
-        raise RecipeError(f"{where}.decontamination.min_hits: a count >= 1, got {settings.min_hits!r}")
+    if settings.common_limit is not None:  # null: open-r1's plain rule
+        _count(settings.common_limit, f"{where}.decontamination.common_limit")
+    _count(settings.min_hits, f"{where}.decontamination.min_hits")
     recipe = build_section(ProblemsRecipe, {**data, "sources": sources, "dedup": dedup, "decontamination": settings},
                     where)
     _check_not_self_contaminating(recipe, where)

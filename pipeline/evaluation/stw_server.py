@@ -22,15 +22,12 @@ the exact tokens instead (the two agree on the embedded model, see the tests).
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import httpx
-
 from pipeline.evaluation.stw import (CONTINUATION_PHRASE, StwResult, check_budgets, combine,
                                      continuation_prompt, user_messages)
-from pipeline.teacher.client import RETRY_STATUS, ClientSettings, Completion, TeacherClient, TeacherError
+from pipeline.teacher.client import ClientSettings, Completion, TeacherClient
 
 CONTINUATIONS = ("completions", "chat")
 GREEDY = {"temperature": 0}
@@ -74,16 +71,14 @@ class ServerGenerator:
         if self.continuation == "completions":
             _ = self.tokenizer  # fail before any request if the chat template cannot be found
         gate = asyncio.Semaphore(self.settings.concurrency)
-        async with TeacherClient(self.settings, log=self._log) as client, \
-                httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout_s, connect=10.0)) as http:
+        async with TeacherClient(self.settings, log=self._log) as client:
             async def one(question: str) -> StwResult:
                 async with gate:
-                    return await self._one(client, http, question, budget, answer_tokens)
+                    return await self._one(client, question, budget, answer_tokens)
 
             return list(await asyncio.gather(*(one(q) for q in questions)))
 
-    async def _one(self, client: TeacherClient, http: httpx.AsyncClient, question: str, budget: int,
-                   answer_tokens: int) -> StwResult:
+    async def _one(self, client: TeacherClient, question: str, budget: int, answer_tokens: int) -> StwResult:
         first = (await client.chat(self.model, user_messages(question), {"max_tokens": budget, **GREEDY}))[0]
         thinking = self._count(first.content, first.completion_tokens)
         if first.finish_reason != "length":
@@ -91,7 +86,7 @@ class ServerGenerator:
         if self.continuation == "chat":
             second = await self._continue_chat(client, question, first.content, answer_tokens)
         else:
-            second = await self._continue_completion(http, question, first.content, answer_tokens)
+            second = await self._continue_completion(client, question, first.content, answer_tokens)
         return StwResult(combine(first.content, second.content), thinking, budget_hit=True,
                          answer_tokens=self._count(second.content, second.completion_tokens))
 
@@ -101,13 +96,12 @@ class ServerGenerator:
                   "add_generation_prompt": False}
         return (await client.chat(self.model, messages, params))[0]
 
-    async def _continue_completion(self, http: httpx.AsyncClient, question: str, pass1: str,
+    async def _continue_completion(self, client: TeacherClient, question: str, pass1: str,
                                    answer_tokens: int) -> Completion:
         prompt = continuation_prompt(self.render(question), pass1, stopped_for_length=True)
         body = {"model": self.model, "prompt": prompt, "max_tokens": answer_tokens, **GREEDY}
-        payload = await post_with_retries(http, f"{self.base_url}/completions", body,
-                                          self.settings.max_retries, self._log)
-        return parse_text_completion(payload, self.base_url)
+        payload, _, url = await client.post_json("/completions", body)
+        return parse_text_completion(payload, url)
 
     def _count(self, text: str, reported: int) -> int:
         """The server's token count; counted with the tokenizer where the server reports none."""
@@ -134,26 +128,3 @@ def parse_text_completion(payload: dict, url: str) -> Completion:
                       finish_reason=choice.get("finish_reason") or "unknown",
                       prompt_tokens=int(usage.get("prompt_tokens") or 0),
                       completion_tokens=int(usage.get("completion_tokens") or 0), latency_s=0.0, server_url=url)
-
-
-async def post_with_retries(http: httpx.AsyncClient, url: str, body: dict, max_retries: int,
-                            log: Callable[[str], None], backoff_s: float = 0.5) -> dict:
-    """POST JSON; retry connection errors, timeouts, 429 and 5xx with backoff; 4xx fails at once."""
-    delay = backoff_s
-    for attempt in range(max_retries + 1):
-        try:
-            response = await http.post(url, json=body)
-        except (httpx.TransportError, httpx.TimeoutException) as err:
-            problem = f"{type(err).__name__}: {err}"
-        else:
-            if response.status_code == 200:
-                return response.json()
-            problem = f"HTTP {response.status_code}: {response.text[:300]}"
-            if response.status_code not in RETRY_STATUS:
-                raise TeacherError(f"{url} rejected the request: {problem}")
-        if attempt == max_retries:
-            raise TeacherError(f"giving up after {attempt + 1} attempts; last: {url}: {problem}")
-        log(f"request failed ({problem}); retry {attempt + 1} in {delay:.1f}s")
-        await asyncio.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 2, 30.0)
-    raise AssertionError("unreachable")

@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from pipeline.recipe import RECIPES_DIR, RecipeError, build_section, load_recipe
+from pipeline.recipe import RECIPES_DIR, RecipeError, build_section, checked_scalar, load_recipe, string_list
 
 FINETUNE_RECIPES_DIR = RECIPES_DIR / "finetune"
 CPU_RECIPE = FINETUNE_RECIPES_DIR / "cpu.yaml"
@@ -95,28 +95,6 @@ class FinetuneRecipe:
         return asdict(self)
 
 
-def _coerce(value, kind: str, where: str):
-    """One scalar checked against its declared kind; bools are never ints (YAML `yes` is a bool)."""
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-    elif kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif kind == "float":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # PyYAML: `1e-5` is a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    elif kind == "str":
-        if isinstance(value, str) and value:
-            return value
-    raise RecipeError(f"{where}: expected {kind}, got {value!r}")
-
-
 _KINDS: dict[type, dict[str, str]] = {
     LoraSettings: {"enabled": "bool", "r": "int", "alpha": "int", "dropout": "float"},
     HarmonizeSettings: {"ratio_eps": "float", "weights": "str", "lam": "float"},
@@ -138,14 +116,8 @@ def _typed(cls, data: dict, where: str) -> dict:
         optional = kind.endswith("?")
         if optional and out[name] is None:
             continue
-        out[name] = _coerce(out[name], kind.rstrip("?"), f"{where}.{name}")
+        out[name] = checked_scalar(out[name], kind.rstrip("?"), f"{where}.{name}")
     return out
-
-
-def _string_list(value, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise RecipeError(f"{where}: expected a non-empty list of module names, got {value!r}")
-    return tuple(value)
 
 
 def _mapping(data, where: str) -> dict:
@@ -159,7 +131,7 @@ def _mapping(data, where: str) -> dict:
 def _lora(data, where: str) -> LoraSettings:
     data = _mapping(data, where)
     if "target_modules" in data:
-        data["target_modules"] = _string_list(data["target_modules"], f"{where}.target_modules")
+        data["target_modules"] = string_list(data["target_modules"], f"{where}.target_modules", "module names")
     lora = build_section(LoraSettings, _typed(LoraSettings, data, where), where)
     if lora.r < 1 or lora.alpha < 1:
         raise RecipeError(f"{where}.r and {where}.alpha: must be >= 1, got r={lora.r}, alpha={lora.alpha}")
@@ -174,7 +146,7 @@ def _harmonize(data, where: str) -> HarmonizeSettings:
         bounds = data["weight_clip"]
         if not isinstance(bounds, list) or len(bounds) != 2:
             raise RecipeError(f"{where}.weight_clip: expected [low, high], got {bounds!r}")
-        low, high = (_coerce(b, "float", f"{where}.weight_clip") for b in bounds)
+        low, high = (checked_scalar(b, "float", f"{where}.weight_clip") for b in bounds)
         if low > high:
             raise RecipeError(f"{where}.weight_clip: low {low} > high {high}")
         data["weight_clip"] = (low, high)

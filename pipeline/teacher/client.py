@@ -84,18 +84,24 @@ class TeacherClient:
         return completions[:n]
 
     async def _post(self, body: dict) -> list[Completion]:
+        payload, latency_s, url = await self.post_json("/chat/completions", body)
+        return parse_choices(payload, latency_s, url)
+
+    async def post_json(self, path: str, body: dict) -> tuple[dict, float, str]:
+        """POST `body` to `path` of the model's server (e.g. "/completions"), retrying as above;
+        (the JSON answer, seconds it took, the server URL)."""
         async with self._gate:
             delay = self.settings.backoff_s
             for attempt in range(self.settings.max_retries + 1):
-                url = next(self._model_urls.get(body["model"], self._urls))
+                url = next(self._model_urls.get(body.get("model"), self._urls))
                 started = time.monotonic()
                 try:
-                    response = await self._http.post(f"{url}/chat/completions", json=body)
+                    response = await self._http.post(f"{url}{path}", json=body)
                 except (httpx.TransportError, httpx.TimeoutException) as err:
                     problem = f"{type(err).__name__}: {err}"
                 else:
                     if response.status_code == 200:
-                        return parse_choices(response.json(), time.monotonic() - started, url)
+                        return response.json(), time.monotonic() - started, url
                     problem = f"HTTP {response.status_code}: {response.text[:300]}"
                     if response.status_code not in RETRY_STATUS:
                         raise TeacherError(f"{url} rejected the request: {problem}")

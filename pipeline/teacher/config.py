@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from pipeline.recipe import RecipeError, build_section, load_recipe
+from pipeline.recipe import RecipeError, build_section, load_recipe, string_list
 from pipeline.teacher.profiles import SamplingProfile
 
 BACKENDS = ("managed_transformers", "managed_vllm", "openai", "vllm_engine")
@@ -65,9 +65,7 @@ def _model_urls(data, where: str) -> dict[str, tuple[str, ...]]:
     for model, items in data.items():
         if isinstance(items, str):
             items = [items]
-        if not isinstance(items, list) or not items or not all(isinstance(u, str) and u for u in items):
-            raise RecipeError(f"{where}.{model}: expected a non-empty list of server URLs, got {items!r}")
-        urls[str(model)] = tuple(items)
+        urls[str(model)] = string_list(items, f"{where}.{model}", "server URLs")
     return urls
 
 

@@ -33,6 +33,7 @@ def test_production_recipe_decontaminates_against_the_benchmarks():
     ({"sources": "apps"}, "expected a list"),
     ({"sources": [{"name": "apps"}], "decontamination": {"common_limit": 0}}, "decontamination.common_limit"),
     ({"sources": [{"name": "apps"}], "decontamination": {"min_hits": "two"}}, "decontamination.min_hits"),
+    ({"sources": [{"name": "apps"}], "decontamination": {"min_hits": True}}, "decontamination.min_hits: expected int"),
 ])
 def test_bad_recipes_fail_with_the_key_named(data, message):
     with pytest.raises(RecipeError) as info:

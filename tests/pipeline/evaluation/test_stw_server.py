@@ -3,13 +3,11 @@ server, since vLLM does not run here), and the real thing against `transformers 
 
 import asyncio
 
-import httpx
 import pytest
 
 from pipeline.evaluation.stw import CONTINUATION_PHRASE, StwResult
-from pipeline.evaluation.stw_server import (ServerGenerator, parse_text_completion, post_with_retries,
-                                            strip_added_bos)
-from pipeline.teacher.client import TeacherError
+from pipeline.evaluation.stw_server import ServerGenerator, parse_text_completion, strip_added_bos
+from pipeline.teacher.client import ClientSettings, TeacherClient, TeacherError
 from pipeline.teacher.server import ManagedServer
 from tests.pipeline.evaluation.test_stw import CODE_QUESTION, SHORT_QUESTION
 from tests.pipeline.teacher.fakes import ScriptedOpenAIServer, completion
@@ -89,19 +87,15 @@ def test_parse_text_completion():
 
 
 def test_completion_posts_retry_5xx_and_fail_fast_on_4xx():
-    calls = []
+    with ScriptedOpenAIServer([(503, {"detail": "busy"}), (422, {"detail": "nope"})]) as server:
+        async def go():
+            settings = ClientSettings(base_urls=(server.base_url,), max_retries=3, backoff_s=0.01)
+            async with TeacherClient(settings) as client:
+                await client.post_json("/completions", {"model": "m", "prompt": "x"})
 
-    def handler(request):
-        calls.append(request)
-        return httpx.Response(503 if len(calls) == 1 else 422, json={"detail": "nope"})
-
-    async def go():
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-            await post_with_retries(http, "http://x/v1/completions", {}, 3, lambda _: None, backoff_s=0.01)
-
-    with pytest.raises(TeacherError, match="rejected the request: HTTP 422"):
-        asyncio.run(go())
-    assert len(calls) == 2
+        with pytest.raises(TeacherError, match="rejected the request: HTTP 422"):
+            asyncio.run(go())
+        assert len(server.requests) == 2
 
 
 @pytest.mark.slow
