@@ -53,12 +53,10 @@ def _length_table(rows: Sequence[DatasetRow]) -> str:
 
 
 def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure registry
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(7, 3.5))
+    figure = Figure(figsize=(7, 3.5))
+    axes = figure.add_subplot()
     for profile in ("short", "long"):
         lengths = [r.token_num for r in rows if r.profile.value == profile]
         if lengths:
@@ -71,7 +69,6 @@ def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
         axes.text(0.5, 0.5, "no rows", ha="center", va="center", transform=axes.transAxes)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return path
 
 

@@ -133,14 +133,12 @@ def markdown_table(rows: Sequence[EvalRow]) -> str:
 
 def plot_curve(rows: Sequence[EvalRow], path: str | Path, title: str = "pass@1 vs thinking tokens") -> Path:
     """pass@1 against average thinking tokens, one line per model, points labelled by budget."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure registry
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot()
     for model in dict.fromkeys(r.model for r in rows):
         points = sorted((r.avg_thinking_tokens, 100 * r.pass_at_1, r.budget) for r in rows if r.model == model)
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=model)
@@ -154,7 +152,6 @@ def plot_curve(rows: Sequence[EvalRow], path: str | Path, title: str = "pass@1 v
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
