@@ -1,22 +1,24 @@
 """`dataset`, `dataset_card` and `hub_push`: the Hub-ready folder under <data>/hub."""
 
 import collections
-import json
 import statistics
+from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import Field
 
-from pipeline import metadata as md
 from pipeline.dataset.assemble import AssemblySettings
 from pipeline.dataset.build import build_dataset
-from pipeline.dataset.card import write_card
+from pipeline.dataset.card import HISTOGRAM, write_card
 from pipeline.dataset.filters import FilterSettings
 from pipeline.dataset.pruner import PrunerSettings
 from pipeline.dataset.publish import PublishSettings, publish
 from pipeline.dataset.variants import parse_variant
-from pipeline.resources import TrajforgeStorage
+from pipeline.orchestration import metadata as md
+from pipeline.orchestration.partitions import problem_shards
+from pipeline.orchestration.resources import TrajforgeStorage
 from schemas import DatasetRow, Problem, from_table, read_parquet
 from schemas.validate import THINK_TAGS
 
@@ -31,80 +33,120 @@ class DatasetConfig(dg.Config):
     harmonizing_lambda: float = Field(default=2.0, description="O1-Pruner lambda (accuracy term weight).")
     keep_per_problem: int = Field(default=2, description="O1-Pruner m: samples per problem in length_harmonized.")
     shard_mb: int = Field(default=256, description="Target parquet shard size in MB.")
-    variants: list[str] = Field(default_factory=list, description="Sky-T1 variants, each its own config: "
-                                "KIND:RATE with KIND in digits, reflection, shuffle, delete, insert (e.g. shuffle:0.33).")
+    variants: list[str] = Field(
+        default_factory=list,
+        description="Sky-T1 variants, each its own config: "
+        "KIND:RATE with KIND in digits, reflection, shuffle, delete, insert (e.g. shuffle:0.33).",
+    )
     variant_seed: int = Field(default=0, description="Seed of every variant (reproducible).")
 
 
-def _configs(storage: TrajforgeStorage) -> list[str]:
-    hub = storage.path("hub")
-    return sorted(p.name for p in hub.iterdir() if p.is_dir()) if hub.is_dir() else []
+def _config_files(storage: TrajforgeStorage) -> dict[str, list[Path]]:
+    """The files of each config the last `dataset` build wrote (its manifest), per config."""
+    files: dict[str, list[Path]] = {}
+    for path in storage.layout.manifest_paths("dataset"):
+        files.setdefault(path.parent.name, []).append(path)
+    return files
 
 
-def _rows(storage: TrajforgeStorage, config: str) -> list[DatasetRow]:
-    folder = storage.path("hub", config)
-    return from_table(pq.read_table(folder), DatasetRow) if folder.is_dir() else []  # empty configs are not written
+def _rows(files: list[Path]) -> list[DatasetRow]:
+    return from_table(pa.concat_tables([pq.read_table(p) for p in files]), DatasetRow) if files else []
 
 
-@dg.asset(group_name="dataset", deps=["verification"], kinds={"parquet"},
-          description="Verified trajectories paired Z1-style (default), failed ones (failed), and O1-Pruner "
-                      "weights (length_harmonized), as Hub-layout parquet shards.")
-def dataset(context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage) -> dg.MaterializeResult:
+@dg.asset(
+    group_name="dataset",
+    deps=["verification"],
+    kinds={"parquet"},
+    description="Verified trajectories paired Z1-style (default), failed ones (failed), and O1-Pruner "
+    "weights (length_harmonized), as Hub-layout parquet shards.",
+)
+def dataset(
+    context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage
+) -> dg.MaterializeResult:
     built = build_dataset(
-        storage.root, storage.path("hub"),
-        AssemblySettings(config.selection, FilterSettings(config.token_budget, 4, config.max_repetition)),
+        storage.layout,
+        problem_shards.get_partition_keys(),
+        AssemblySettings(
+            config.selection, FilterSettings(token_budget=config.token_budget, max_repetition=config.max_repetition)
+        ),
         PrunerSettings(lam=config.harmonizing_lambda, keep_per_problem=config.keep_per_problem),
         target_bytes=config.shard_mb * 1024 * 1024,
-        variants=[parse_variant(v, config.variant_seed) for v in config.variants])
+        variants=[parse_variant(v, config.variant_seed) for v in config.variants],
+    )
     default = built.configs["default"]
     by_profile = collections.Counter(r.profile.value for r in default)
     by_difficulty = collections.Counter(r.difficulty for r in default)
     tokens = {p: [r.token_num for r in default if r.profile.value == p] for p in ("short", "long")}
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(default),
-        **{f"{name}_rows": len(rows) for name, rows in built.configs.items()},
-        "short_rows": by_profile["short"], "long_rows": by_profile["long"],
-        **{f"{p}_mean_tokens": round(statistics.fmean(tokens[p]), 1) for p in tokens if tokens[p]},
-        "token_lengths": md.histogram(tokens),
-        "per_difficulty": md.table([{"difficulty": d, "rows": n} for d, n in sorted(by_difficulty.items())],
-                                   ["difficulty", "rows"]),
-        "removed": md.table([{"reason": k, "count": v} for k, v in sorted(built.removed.items())], ["reason", "count"]),
-        "preview": md.markdown_table([{"id": r.id, "profile": r.profile.value, "tokens": r.token_num,
-                                       "difficulty": r.difficulty, "response": r.response} for r in default[:10]],
-                                     ["id", "profile", "tokens", "difficulty", "response"]),
-        "folder": dg.MetadataValue.path(str(storage.path("hub"))),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(default),
+            **{f"{name}_rows": len(rows) for name, rows in built.configs.items()},
+            "short_rows": by_profile["short"],
+            "long_rows": by_profile["long"],
+            **{f"{p}_mean_tokens": round(statistics.fmean(tokens[p]), 1) for p in tokens if tokens[p]},
+            "token_lengths": md.histogram(tokens),
+            "per_difficulty": md.table(
+                [{"difficulty": d, "rows": n} for d, n in sorted(by_difficulty.items())], ["difficulty", "rows"]
+            ),
+            "dropped": md.table(
+                [{"reason": k, "count": v} for k, v in sorted(built.removed.items())], ["reason", "count"]
+            ),
+            "preview": md.markdown_table(
+                [
+                    {
+                        "id": r.id,
+                        "profile": r.profile.value,
+                        "tokens": r.token_num,
+                        "difficulty": r.difficulty,
+                        "response": r.response,
+                    }
+                    for r in default[:10]
+                ],
+                ["id", "profile", "tokens", "difficulty", "response"],
+            ),
+            "folder": dg.MetadataValue.path(str(storage.layout.hub_dir())),
+        }
+    )
 
 
-@dg.asset_check(asset=dataset, description="Rows valid, responses non-empty with no think tags, no evaluation "
-                                           "problem in the training data, shards within the size bound.")
+@dg.asset_check(
+    asset=dataset,
+    description="Rows valid, responses non-empty with no think tags, no evaluation "
+    "problem in the training data, shards within the size bound.",
+)
 def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
-    problems_eval = {p.id for p in read_parquet(storage.path("problems", "eval.parquet"), Problem)}
+    layout = storage.layout
+    problems_eval = {p.id for p in read_parquet(layout.handed_off("problems", layout.problems_file("eval")), Problem)}
     errors = []
-    for config in _configs(storage):
-        for row in _rows(storage, config):
+    for config, files in _config_files(storage).items():
+        for row in _rows(files):
             if not row.response.strip() or any(tag in row.response for tag in THINK_TAGS):
                 errors.append(f"{config}/{row.id}: empty response or think tags")
             if row.problem_id in problems_eval:
                 errors.append(f"{config}/{row.id}: problem {row.problem_id} is in the evaluation split")
-        shards = storage.path("hub", config).glob("*.parquet") if storage.path("hub", config).is_dir() else []
-        errors += [f"{p.name}: {p.stat().st_size} bytes" for p in shards if p.stat().st_size > MAX_SHARD_BYTES]
+        errors += [f"{p.name}: {p.stat().st_size} bytes" for p in files if p.stat().st_size > MAX_SHARD_BYTES]
     return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors[:20]) or "none"})
 
 
-@dg.asset(group_name="dataset", deps=[dataset], kinds={"markdown"},
-          description="README.md dataset card: configs YAML, statistics, short-vs-long token histogram.")
+@dg.asset(
+    group_name="dataset",
+    deps=[dataset],
+    kinds={"markdown"},
+    description="README.md dataset card: configs YAML, statistics, short-vs-long token histogram.",
+)
 def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
-    configs = {name: _rows(storage, name) for name in (*CONFIGS, *[c for c in _configs(storage) if c not in CONFIGS])}
-    removed_file = storage.path("reports", "dataset_removed.json")
-    removed = json.loads(removed_file.read_text()) if removed_file.exists() else {}
-    card = write_card(storage.path("hub"), "trajforge verified code reasoning", configs, removed)
-    image = storage.path("hub", "token_lengths.png")
-    return dg.MaterializeResult(metadata={
-        "card": dg.MetadataValue.md(card.read_text()[:20000]),
-        "histogram": dg.MetadataValue.path(str(image)),  # the UI cannot show a local image; the card links it
-        "path": dg.MetadataValue.path(str(card)),
-    })
+    layout, written = storage.layout, _config_files(storage)
+    configs = {name: _rows(written.get(name, [])) for name in (*CONFIGS, *[c for c in written if c not in CONFIGS])}
+    removed = layout.dropped_counts(("problems", "dataset"))
+    card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed)
+    image = card.parent / HISTOGRAM
+    return dg.MaterializeResult(
+        metadata={
+            "card": dg.MetadataValue.md(card.read_text()[:20000]),
+            "histogram": dg.MetadataValue.path(str(image)),  # the UI cannot show a local image; the card links it
+            "path": dg.MetadataValue.path(str(card)),
+        }
+    )
 
 
 class HubPushConfig(dg.Config):
@@ -113,10 +155,23 @@ class HubPushConfig(dg.Config):
     dry_run: bool = Field(default=True, description="List what would be uploaded; set false (and HF_TOKEN) to push.")
 
 
-@dg.asset(group_name="publish", deps=[dataset_card], kinds={"huggingface"},
-          description="The folder pushed to the Hugging Face Hub (dry run unless configured).")
-def hub_push(context: dg.AssetExecutionContext, config: HubPushConfig, storage: TrajforgeStorage) -> dg.MaterializeResult:
-    report = publish(storage.path("hub"), PublishSettings(config.repo_id, config.private, config.dry_run),
-                     log=context.log.info)
-    return dg.MaterializeResult(metadata={"repo_id": report.repo_id, "dry_run": report.dry_run,
-                                          "files": len(report.files), "bytes": report.bytes})
+@dg.asset(
+    group_name="publish",
+    deps=[dataset_card],
+    kinds={"huggingface"},
+    description="The folder pushed to the Hugging Face Hub (dry run unless configured).",
+)
+def hub_push(
+    context: dg.AssetExecutionContext, config: HubPushConfig, storage: TrajforgeStorage
+) -> dg.MaterializeResult:
+    report = publish(
+        storage.layout.hub_dir(), PublishSettings(config.repo_id, config.private, config.dry_run), log=context.log.info
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "repo_id": report.repo_id,
+            "dry_run": report.dry_run,
+            "files": len(report.files),
+            "bytes": report.bytes,
+        }
+    )

@@ -5,20 +5,22 @@ from dataclasses import replace
 import dagster as dg
 from pydantic import Field
 
-from pipeline import metadata as md
-from pipeline.problems import ProblemsBuild, ProblemsFiles, build_problems, summarize, write_problems
-from pipeline.recipe import DEFAULT_RECIPE, ProblemsRecipe, problems_recipe
-from pipeline.resources import TrajforgeStorage
+from pipeline.common.settings import DEFAULT_RECIPE, ProblemsRecipe, problems_recipe
+from pipeline.orchestration import metadata as md
+from pipeline.orchestration.resources import TrajforgeStorage
+from pipeline.problems.build import ProblemsBuild, ProblemsFiles, build_problems, summarize, write_problems
 from schemas import Problem, Split
 from schemas.arrow import PROBLEM_SCHEMA
 
 
 class ProblemsConfig(dg.Config):
-    recipe: str = Field(default=str(DEFAULT_RECIPE),
-                        description="Recipe YAML; its `problems:` section names sources, dedup and "
-                                    "decontamination settings.")
-    near_threshold: float | None = Field(default=None, description="Override the recipe's near-duplicate "
-                                                                    "threshold (estimated Jaccard, 0-1).")
+    recipe: str = Field(
+        default=str(DEFAULT_RECIPE),
+        description="Recipe YAML; its `problems:` section names sources, dedup and decontamination settings.",
+    )
+    near_threshold: float | None = Field(
+        default=None, description="Override the recipe's near-duplicate threshold (estimated Jaccard, 0-1)."
+    )
     ngram: int | None = Field(default=None, description="Override the recipe's decontamination word n-gram size.")
 
 
@@ -34,13 +36,14 @@ def _with_overrides(recipe: ProblemsRecipe, config: ProblemsConfig) -> ProblemsR
     group_name="problems",
     kinds={"python", "parquet"},
     description="Coding problems from every recipe source in one schema: exact and near duplicates "
-                "removed, training split decontaminated against the benchmarks, bad rows quarantined.",
+    "removed, training split decontaminated against the benchmarks, bad rows quarantined.",
 )
-def problems(context: dg.AssetExecutionContext, config: ProblemsConfig,
-             storage: TrajforgeStorage) -> dg.MaterializeResult:
+def problems(
+    context: dg.AssetExecutionContext, config: ProblemsConfig, storage: TrajforgeStorage
+) -> dg.MaterializeResult:
     recipe = _with_overrides(problems_recipe(config.recipe), config)
     build = build_problems(recipe, log=context.log.info)
-    files = write_problems(build, storage.root)
+    files = write_problems(build, storage.layout)
     return dg.MaterializeResult(metadata=problems_metadata(build, files))
 
 
@@ -57,13 +60,15 @@ def problems_metadata(build: ProblemsBuild, files: ProblemsFiles) -> dict:
         "quarantined": len(build.quarantine),
         "duplicates_removed": len(build.dedup_removals),
         "contaminated_removed": len(build.decontam_removals),
-        "per_source": md.table(per_source, ["source", "loaded", "quarantined", "duplicates",
-                                            "contaminated", "train", "eval"]),
+        "per_source": md.table(
+            per_source, ["source", "loaded", "quarantined", "duplicates", "contaminated", "train", "eval"]
+        ),
         "preview": md.markdown_table(preview, ["id", "split", "test_style", "tests", "statement"]),
         "dedup_report": md.table([_removal(r) for r in build.dedup_removals], removal_columns),
         "decontamination_report": md.table([_removal(r) for r in build.decontam_removals], removal_columns),
-        "quarantine": md.table([_fields_of(q) for q in build.quarantine],
-                               ["source", "row_index", "record_id", "field", "reason"]),
+        "quarantine": md.table(
+            [_fields_of(q) for q in build.quarantine], ["source", "row_index", "record_id", "field", "reason"]
+        ),
         "held_out": dg.MetadataValue.json(summary["held_out"] or {}),
         "train_path": dg.MetadataValue.path(str(files.train)),
         "eval_path": dg.MetadataValue.path(str(files.eval)),
@@ -72,8 +77,13 @@ def problems_metadata(build: ProblemsBuild, files: ProblemsFiles) -> dict:
 
 
 def _preview_row(p: Problem) -> dict:
-    return {"id": p.id, "split": p.split.value, "test_style": p.test_style.value,
-            "tests": len(p.tests), "statement": p.statement}
+    return {
+        "id": p.id,
+        "split": p.split.value,
+        "test_style": p.test_style.value,
+        "tests": len(p.tests),
+        "statement": p.statement,
+    }
 
 
 def _removal(r) -> dict:

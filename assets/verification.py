@@ -6,13 +6,12 @@ import time
 
 import dagster as dg
 
-from pipeline import metadata as md
-from pipeline.partitions import problem_shards
-from pipeline.resources import SandboxResource, TrajforgeStorage
-from pipeline.verification import verify_references, verify_trajectories
+from pipeline.common.layout import require_unique
+from pipeline.orchestration import metadata as md
+from pipeline.orchestration.partitions import problem_shards
+from pipeline.orchestration.resources import SandboxResource, TrajforgeStorage
+from pipeline.verification.files import verify_references, verify_trajectories
 from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, write_parquet
-
-REFERENCE_FILE = ("verification", "reference.parquet")
 
 
 @dg.asset(
@@ -21,17 +20,22 @@ REFERENCE_FILE = ("verification", "reference.parquet")
     pool="sandbox",
     kinds={"docker", "parquet"},
     description="Reference solutions verified in the Docker sandbox: a problem whose own reference fails "
-                "its tests has a broken test set (or a wrong reference) and is flagged here.",
+    "its tests has a broken test set (or a wrong reference) and is flagged here.",
 )
-def reference_verification(context: dg.AssetExecutionContext, storage: TrajforgeStorage,
-                           sandbox: SandboxResource) -> dg.MaterializeResult:
-    problems = [p for name in ("train", "eval")
-                for p in read_parquet(storage.path("problems", f"{name}.parquet"), Problem)]
+def reference_verification(
+    context: dg.AssetExecutionContext, storage: TrajforgeStorage, sandbox: SandboxResource
+) -> dg.MaterializeResult:
+    layout = storage.layout
+    problems = [
+        p
+        for split in ("train", "eval")
+        for p in read_parquet(layout.handed_off("problems", layout.problems_file(split)), Problem)
+    ]
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
         results = verify_references(problems, executor, executor.size, log=context.log.info)
     elapsed = time.monotonic() - started
-    path = write_parquet(results, Verification, storage.path(*REFERENCE_FILE))
+    path = write_parquet(results, Verification, layout.reference_verification_file())
     return dg.MaterializeResult(metadata=_metadata(problems, results, elapsed, path))
 
 
@@ -54,16 +58,31 @@ def _pass_rates(results: list[Verification], group_of, name: str) -> dg.Metadata
     groups: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for r in results:
         groups[group_of(r)][r.verdict.value] += 1
-    rows = [{name: g, "verified": sum(c.values()), "accepted": c["accepted"],
-             "pass_rate": round(c["accepted"] / max(1, sum(c.values())), 4)} for g, c in sorted(groups.items())]
+    rows = [
+        {
+            name: g,
+            "verified": sum(c.values()),
+            "accepted": c["accepted"],
+            "pass_rate": round(c["accepted"] / max(1, sum(c.values())), 4),
+        }
+        for g, c in sorted(groups.items())
+    ]
     return md.table(rows, [name, "verified", "accepted", "pass_rate"])
 
 
 def _metadata(problems: list[Problem], results: list[Verification], elapsed: float, path) -> dict:
     source_of = {p.id: p.source for p in problems}
-    failing = [{"problem_id": r.problem_id, "verdict": r.verdict.value, "passed": r.passed, "total": r.total,
-                "detail": next((t.detail for t in r.tests if t.verdict is not Verdict.ACCEPTED), "")}
-               for r in results if r.verdict is not Verdict.ACCEPTED]
+    failing = [
+        {
+            "problem_id": r.problem_id,
+            "verdict": r.verdict.value,
+            "passed": r.passed,
+            "total": r.total,
+            "detail": next((t.detail for t in r.tests if t.verdict is not Verdict.ACCEPTED), ""),
+        }
+        for r in results
+        if r.verdict is not Verdict.ACCEPTED
+    ]
     return {
         **_verdict_summary(results, elapsed, path),
         "without_reference": len(problems) - len(results),
@@ -72,13 +91,17 @@ def _metadata(problems: list[Problem], results: list[Verification], elapsed: flo
     }
 
 
-@dg.asset_check(asset=reference_verification, description="Every reference solution passes its own tests.",
-                blocking=False)
+@dg.asset_check(
+    asset=reference_verification, description="Every reference solution passes its own tests.", blocking=False
+)
 def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
-    results = read_parquet(storage.path(*REFERENCE_FILE), Verification)
+    results = read_parquet(storage.layout.reference_verification_file(), Verification)
     failing = [r.problem_id for r in results if r.verdict is not Verdict.ACCEPTED]
-    return dg.AssetCheckResult(passed=not failing, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"failing": len(failing), "examples": ", ".join(failing[:20]) or "none"})
+    return dg.AssetCheckResult(
+        passed=not failing,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"failing": len(failing), "examples": ", ".join(failing[:20]) or "none"},
+    )
 
 
 @dg.asset(
@@ -89,18 +112,28 @@ def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     kinds={"docker", "parquet"},
     description="Every trajectory's final code run against its problem's tests in the Docker sandbox.",
 )
-def verification(context: dg.AssetExecutionContext, storage: TrajforgeStorage,
-                 sandbox: SandboxResource) -> dg.MaterializeResult:
-    rows = read_parquet(storage.path("trajectories", f"{context.partition_key}.parquet"), Trajectory)
-    problems = {p.id: p for p in read_parquet(storage.path("problems", "train.parquet"), Problem,
-                                              ids={t.problem_id for t in rows})}
+def verification(
+    context: dg.AssetExecutionContext, storage: TrajforgeStorage, sandbox: SandboxResource
+) -> dg.MaterializeResult:
+    layout, shard = storage.layout, context.partition_key
+    rows = [t for path in layout.manifest_paths("trajectories", [shard]) for t in read_parquet(path, Trajectory)]
+    problems = {
+        p.id: p
+        for p in read_parquet(
+            layout.handed_off("problems", layout.problems_file("train")), Problem, ids={t.problem_id for t in rows}
+        )
+    }
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
         results = verify_trajectories(problems, rows, executor, executor.size, log=context.log.info)
     elapsed = time.monotonic() - started
-    path = write_parquet(results, Verification, storage.path("verification", f"{context.partition_key}.parquet"))
+    require_unique((v.solution_id for v in results), f"verification [{shard}]")
+    path = write_parquet(results, Verification, layout.verification_file(shard))
+    layout.write_manifest("verification", [(path, len(results))], shard)
     profile_of = {t.id: t.profile.value for t in rows}
-    return dg.MaterializeResult(metadata={
-        **_verdict_summary(results, elapsed, path),
-        "per_profile": _pass_rates(results, lambda r: profile_of[r.solution_id], "profile"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **_verdict_summary(results, elapsed, path),
+            "per_profile": _pass_rates(results, lambda r: profile_of[r.solution_id], "profile"),
+        }
+    )

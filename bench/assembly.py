@@ -31,12 +31,22 @@ from pipeline.dataset.build import build_dataset  # noqa: E402
 from pipeline.dataset.card import write_card  # noqa: E402
 from pipeline.dataset.variants import parse_variant  # noqa: E402
 from schemas import (  # noqa: E402
-    Problem, Profile, TestCase, TestStyle, Trajectory, Verdict, Verification, to_table, write_parquet,
+    Problem,
+    Profile,
+    TestCase,
+    TestStyle,
+    Trajectory,
+    Verdict,
+    Verification,
+    to_table,
+    write_parquet,
 )
 
 VARIANTS = ["digits:0.2", "reflection:0.5", "shuffle:0.33", "delete:0.33", "insert:0.33"]
-WORDS = ("we need the sum of values so first read n then loop over the array and keep a running total "
-         "wait let me check the edge case where n is 1 and the answer is 42 or 17").split()
+WORDS = (
+    "we need the sum of values so first read n then loop over the array and keep a running total "
+    "wait let me check the edge case where n is 1 and the answer is 42 or 17"
+).split()
 
 
 def reasoning_text(rng: np.random.Generator, tokens: int, loop: bool) -> str:
@@ -44,7 +54,7 @@ def reasoning_text(rng: np.random.Generator, tokens: int, loop: bool) -> str:
     if loop:
         return ("Wait, let me check the sum again. " * (words // 7 + 1)).strip()
     picked = rng.choice(WORDS, size=words)
-    paragraphs = [" ".join(picked[i:i + 60]) + "." for i in range(0, words, 60)]
+    paragraphs = [" ".join(picked[i : i + 60]) + "." for i in range(0, words, 60)]
     return "\n\n".join(paragraphs)
 
 
@@ -54,22 +64,49 @@ def generate(rows: int, seed: int, data: Path) -> None:
     lengths = np.minimum(rng.lognormal(mean=6.7, sigma=0.75, size=rows).astype(int) + 25, 8_300)
     loops = rng.random(rows) < 0.03
     accepted = rng.random(rows) < 0.8
-    write_parquet([Problem(id=f"bench/{i}", source="bench", source_id=str(i), statement=f"Problem {i}: sum n numbers.",
-                           test_style=TestStyle.STDIN, tests=(TestCase("1\n", "1\n"),)) for i in range(problems)],
-                  Problem, data / "problems" / "train.parquet")
+    write_parquet(
+        [
+            Problem(
+                id=f"bench/{i}",
+                source="bench",
+                source_id=str(i),
+                statement=f"Problem {i}: sum n numbers.",
+                test_style=TestStyle.STDIN,
+                tests=(TestCase("1\n", "1\n"),),
+            )
+            for i in range(problems)
+        ],
+        Problem,
+        data / "problems" / "train.parquet",
+    )
     write_parquet([], Problem, data / "problems" / "eval.parquet")
     trajectories, verifications = [], []
     for i in range(rows):
         pid, profile = f"bench/{i // 2}", Profile.SHORT if i % 2 == 0 else Profile.LONG
-        trajectories.append(Trajectory(
-            id=f"t{i}", problem_id=pid, profile=profile, teacher_model="QwQ-32B", params_hash="h", sample_index=0,
-            reasoning=reasoning_text(rng, int(lengths[i]), bool(loops[i])),
-            answer="```python\nprint(sum(map(int, open(0).read().split()[1:])))\n```", code="print(1)",
-            prompt_tokens=50, completion_tokens=int(lengths[i]), reasoning_tokens=int(lengths[i]) - 20,
-            finish_reason="stop", truncated=False, latency_s=1.0, server_url="bench"))
+        trajectories.append(
+            Trajectory(
+                id=f"t{i}",
+                problem_id=pid,
+                profile=profile,
+                teacher_model="QwQ-32B",
+                params_hash="h",
+                sample_index=0,
+                reasoning=reasoning_text(rng, int(lengths[i]), bool(loops[i])),
+                answer="```python\nprint(sum(map(int, open(0).read().split()[1:])))\n```",
+                code="print(1)",
+                prompt_tokens=50,
+                completion_tokens=int(lengths[i]),
+                reasoning_tokens=int(lengths[i]) - 20,
+                finish_reason="stop",
+                truncated=False,
+                latency_s=1.0,
+                server_url="bench",
+            )
+        )
         ok = bool(accepted[i])
-        verifications.append(Verification(pid, f"t{i}", Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER,
-                                           1 if ok else 0, 1, 0.01))
+        verifications.append(
+            Verification(pid, f"t{i}", Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, 1 if ok else 0, 1, 0.01)
+        )
     write_parquet(trajectories, Trajectory, data / "trajectories" / "shard-000.parquet")
     write_parquet(verifications, Verification, data / "verification" / "shard-000.parquet")
 
@@ -135,25 +172,38 @@ def main() -> None:
         child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # forked variant writers
 
         started = time.perf_counter()
-        pq.write_table(to_table(built.configs["default"], type(built.configs["default"][0])), Path(tmp) / "one.parquet",
-                       compression="zstd")
+        pq.write_table(
+            to_table(built.configs["default"], type(built.configs["default"][0])),
+            Path(tmp) / "one.parquet",
+            compression="zstd",
+        )
         baseline = time.perf_counter() - started
         sizes = {name: sum(p.stat().st_size for p in paths) for name, paths in built.files.items()}
-    result = {"rows": args.rows, "generation_s": round(generated, 1), "assembly_s": round(assembly, 1),
-              "baseline_single_write_s": round(baseline, 1), "ratio_to_baseline": round(assembly / baseline, 1),
-              "peak_rss_gib": round(peak / 2**20, 2), "rss_before_gib": round(rss_before / 2**20, 2),
-              "worker_peak_rss_gib": round(child_peak / 2**20, 2),
-              # upper bound: the parent's peak plus each forked worker's peak (shared pages counted twice)
-              "peak_total_upper_bound_gib": round((peak + 2 * child_peak) / 2**20, 2),
-              "peak_tree_pss_gib": round(tree_pss_kib / 2**20, 2), "pss_interval_s": args.pss_interval,
-              "configs": {k: len(v) for k, v in built.configs.items()}, "removed": dict(built.removed),
-              "bytes": sizes}
+    result = {
+        "rows": args.rows,
+        "generation_s": round(generated, 1),
+        "assembly_s": round(assembly, 1),
+        "baseline_single_write_s": round(baseline, 1),
+        "ratio_to_baseline": round(assembly / baseline, 1),
+        "peak_rss_gib": round(peak / 2**20, 2),
+        "rss_before_gib": round(rss_before / 2**20, 2),
+        "worker_peak_rss_gib": round(child_peak / 2**20, 2),
+        # upper bound: the parent's peak plus each forked worker's peak (shared pages counted twice)
+        "peak_total_upper_bound_gib": round((peak + 2 * child_peak) / 2**20, 2),
+        "peak_tree_pss_gib": round(tree_pss_kib / 2**20, 2),
+        "pss_interval_s": args.pss_interval,
+        "configs": {k: len(v) for k, v in built.configs.items()},
+        "removed": dict(built.removed),
+        "bytes": sizes,
+    }
     print(json.dumps(result, indent=2))
     total = result["peak_tree_pss_gib"]
     verdict = "PASS" if assembly < 120 and total < 6 else "FAIL"
-    print(f"assembly + {len(VARIANTS)} variants + sharding of {args.rows:,} trajectories: {assembly:.1f} s, "
-          f"peak RSS {peak / 2**20:.2f} GiB parent, {child_peak / 2**20:.2f} GiB per worker, "
-          f"{total:.2f} GiB proportional set size of the process tree (targets 120 s, 6 GiB): {verdict}")
+    print(
+        f"assembly + {len(VARIANTS)} variants + sharding of {args.rows:,} trajectories: {assembly:.1f} s, "
+        f"peak RSS {peak / 2**20:.2f} GiB parent, {child_peak / 2**20:.2f} GiB per worker, "
+        f"{total:.2f} GiB proportional set size of the process tree (targets 120 s, 6 GiB): {verdict}"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -61,14 +61,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.text import ngrams, tokens, words  # noqa: E402
+from pipeline.problems.text import ngrams, tokens, words  # noqa: E402
 
-NGRAM = 8                 # decontamination n-gram size (pipeline default)
-SHINGLE = 5               # DedupSettings.shingle_size default
+NGRAM = 8  # decontamination n-gram size (pipeline default)
+SHINGLE = 5  # DedupSettings.shingle_size default
 NUM_PERM = 128
 THRESHOLD = 0.8
 TARGET_SECONDS = 60.0
-TARGET_PEAK_BYTES = 4 * 1024 ** 3
+TARGET_PEAK_BYTES = 4 * 1024**3
 
 EXACT_RATE = 0.02
 NEAR_RATE = 0.03
@@ -87,14 +87,55 @@ _COMMON = (
     "queries graph tree vertices edges vertex edge pair pairs index indices operation "
     "operations non negative positive distinct subarray subsequence modulo"
 ).split()
-_ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w",
-           "z", "br", "ch", "cl", "dr", "fl", "gr", "pl", "pr", "sh", "st", "th", "tr"]
+_ONSETS = [
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "z",
+    "br",
+    "ch",
+    "cl",
+    "dr",
+    "fl",
+    "gr",
+    "pl",
+    "pr",
+    "sh",
+    "st",
+    "th",
+    "tr",
+]
 _NUCLEI = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "io"]
 _CODAS = ["", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ng", "x"]
 _VARS = ["n", "m", "k", "q", "t", "x", "y", "l", "r", "s", "w", "h"]
 _ARRAYS = ["a", "b", "c", "p", "s", "d", "h", "w", "x", "v"]
-_BOUNDS = ["10^5", "2 \\cdot 10^5", "10^9", "10^{18}", "100", "1000", "5000", "3 \\cdot 10^5",
-           "10^6", "2000", "50", "10^4"]
+_BOUNDS = [
+    "10^5",
+    "2 \\cdot 10^5",
+    "10^9",
+    "10^{18}",
+    "100",
+    "1000",
+    "5000",
+    "3 \\cdot 10^5",
+    "10^6",
+    "2000",
+    "50",
+    "10^4",
+]
 
 
 def make_vocabulary(rng: np.random.Generator, size: int) -> list[str]:
@@ -102,8 +143,12 @@ def make_vocabulary(rng: np.random.Generator, size: int) -> list[str]:
     seen = set(vocab)
     while len(vocab) < size:
         syllables = int(rng.integers(1, 4))
-        word = "".join(_ONSETS[rng.integers(len(_ONSETS))] + _NUCLEI[rng.integers(len(_NUCLEI))]
-                       + _CODAS[rng.integers(len(_CODAS))] for _ in range(syllables))
+        word = "".join(
+            _ONSETS[rng.integers(len(_ONSETS))]
+            + _NUCLEI[rng.integers(len(_NUCLEI))]
+            + _CODAS[rng.integers(len(_CODAS))]
+            for _ in range(syllables)
+        )
         if word not in seen:
             seen.add(word)
             vocab.append(word)
@@ -173,7 +218,7 @@ class StatementGenerator:
         used = 0
         while used < n_words:
             length = min(int(rng.integers(6, 24)), max(n_words - used, 3))
-            chunk = pool[used:used + length]
+            chunk = pool[used : used + length]
             used += length
             if rng.random() < 0.3:
                 for pos in rng.integers(0, len(chunk), size=int(rng.integers(1, 3))).tolist():
@@ -187,7 +232,7 @@ class StatementGenerator:
         i = 0
         while i < len(sentences):
             step = int(rng.integers(2, 6))
-            paragraphs.append(" ".join(sentences[i:i + step]))
+            paragraphs.append(" ".join(sentences[i : i + step]))
             i += step
         if len(paragraphs) >= 3:
             paragraphs[-2] = "Input\n" + paragraphs[-2]
@@ -231,8 +276,7 @@ def near_variant(text: str, gen: StatementGenerator) -> tuple[str, float, str]:
             if start + k < len(pieces):
                 pieces[start + k] = fresh[k]
     else:
-        positions = sorted(rng.choice(len(pieces), size=min(edits, len(pieces)), replace=False).tolist(),
-                           reverse=True)
+        positions = sorted(rng.choice(len(pieces), size=min(edits, len(pieces)), replace=False).tolist(), reverse=True)
         for k, pos in enumerate(positions):
             op = int(rng.integers(3))
             if op == 0:
@@ -258,7 +302,7 @@ def copy_passage(text: str, rng: np.random.Generator) -> tuple[str, int]:
     length = int(rng.integers(10, 21))
     length = min(length, len(spans))
     start = int(rng.integers(0, len(spans) - length + 1))
-    return text[spans[start][0]:spans[start + length - 1][1]], length
+    return text[spans[start][0] : spans[start + length - 1][1]], length
 
 
 def insert_passage(text: str, passage: str, rng: np.random.Generator) -> str:
@@ -282,8 +326,8 @@ def generate(rows: int, benchmark_rows: int, seed: int, latex_constraints: bool 
     # Disjoint roles among originals: exact source, near source, contaminated, plain.
     roles = rng.permutation(n_orig)
     exact_src = roles[:n_exact].tolist()
-    near_src = roles[n_exact:n_exact + n_near].tolist()
-    contam_rows = roles[n_exact + n_near:n_exact + n_near + n_contam].tolist()
+    near_src = roles[n_exact : n_exact + n_near].tolist()
+    contam_rows = roles[n_exact + n_near : n_exact + n_near + n_contam].tolist()
 
     contam_truth: dict[int, tuple[int, int]] = {}  # original index -> (benchmark index, passage words)
     for r in contam_rows:
@@ -300,10 +344,18 @@ def generate(rows: int, benchmark_rows: int, seed: int, latex_constraints: bool 
     for s in near_src:
         variant, rate, mode = near_variant(originals[s], gen)
         texts.append(variant)
-        pairs.append({"kind": "near", "a": s, "b": len(texts) - 1, "edit_rate": rate, "mode": mode,
-                      "jaccard": jaccard(shingle_set(originals[s]), shingle_set(variant))})
+        pairs.append(
+            {
+                "kind": "near",
+                "a": s,
+                "b": len(texts) - 1,
+                "edit_rate": rate,
+                "mode": mode,
+                "jaccard": jaccard(shingle_set(originals[s]), shingle_set(variant)),
+            }
+        )
 
-    order = rng.permutation(len(texts))           # shuffle; ids follow the final row order
+    order = rng.permutation(len(texts))  # shuffle; ids follow the final row order
     position = np.empty_like(order)
     position[order] = np.arange(len(order))
     ids = [f"p{i:06d}" for i in range(len(texts))]
@@ -311,15 +363,23 @@ def generate(rows: int, benchmark_rows: int, seed: int, latex_constraints: bool 
     for p in pairs:
         p["a"], p["b"] = ids[position[p["a"]]], ids[position[p["b"]]]
     bench_ids = [f"bench{i:05d}" for i in range(benchmark_rows)]
-    contamination = {ids[position[r]]: {"benchmark_id": bench_ids[b], "passage_words": n}
-                     for r, (b, n) in contam_truth.items()}
-    return {"ids": ids, "texts": out_texts, "bench_ids": bench_ids, "bench_texts": benchmark,
-            "pairs": pairs, "contamination": contamination}
+    contamination = {
+        ids[position[r]]: {"benchmark_id": bench_ids[b], "passage_words": n} for r, (b, n) in contam_truth.items()
+    }
+    return {
+        "ids": ids,
+        "texts": out_texts,
+        "bench_ids": bench_ids,
+        "bench_texts": benchmark,
+        "pairs": pairs,
+        "contamination": contamination,
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # trajforge run (fresh subprocess)
 # --------------------------------------------------------------------------------------------
+
 
 def _rss_now() -> int:
     with open("/proc/self/status") as f:
@@ -351,9 +411,9 @@ def _vm_hwm() -> int:
 
 
 def worker(data_path: str, out_path: str) -> None:
-    import pipeline.dedup as dedup_mod
-    from pipeline.decontam import DEFAULT_COMMON_LIMIT, DEFAULT_MIN_HITS, BenchmarkIndex, decontaminate
-    from pipeline.dedup import DedupSettings, deduplicate
+    import pipeline.problems.dedup as dedup_mod
+    from pipeline.problems.decontam import DEFAULT_COMMON_LIMIT, DEFAULT_MIN_HITS, BenchmarkIndex, decontaminate
+    from pipeline.problems.dedup import DedupSettings, deduplicate
 
     with open(data_path, "rb") as f:
         data = pickle.load(f)
@@ -375,16 +435,20 @@ def worker(data_path: str, out_path: str) -> None:
                 return fn(*a, **kw)
             finally:
                 breakdown[name] += time.perf_counter() - t
+
         return wrapper
 
-    originals = {name: getattr(dedup_mod, name) for name in
-                 ("exact_duplicates", "near_duplicates", "minhash_signatures", "candidate_pairs", "_cluster_roots")}
+    originals = {
+        name: getattr(dedup_mod, name)
+        for name in ("exact_duplicates", "near_duplicates", "minhash_signatures", "candidate_pairs", "_cluster_roots")
+    }
     for name, fn in originals.items():
         setattr(dedup_mod, name, timed(name, fn))
 
     profiler = None
     if opts["profile"]:
         import cProfile
+
         profiler = cProfile.Profile()
         profiler.enable()
 
@@ -400,13 +464,18 @@ def worker(data_path: str, out_path: str) -> None:
     del train
     decontam_total_rows = len(train_ids)
     if opts["decontam_rows"] is not None and opts["decontam_rows"] < len(train_ids):
-        train_ids, train_texts = train_ids[:opts["decontam_rows"]], train_texts[:opts["decontam_rows"]]
+        train_ids, train_texts = train_ids[: opts["decontam_rows"]], train_texts[: opts["decontam_rows"]]
     hwm_reset = _reset_hwm()
     rss_before_decontam = _rss_now()
 
     c2, t2 = time.process_time(), time.perf_counter()
-    index = BenchmarkIndex(bench_ids, bench_texts, NGRAM, common_limit=opts.get("common_limit", DEFAULT_COMMON_LIMIT),
-                           min_hits=opts.get("min_hits", DEFAULT_MIN_HITS))
+    index = BenchmarkIndex(
+        bench_ids,
+        bench_texts,
+        NGRAM,
+        common_limit=opts.get("common_limit", DEFAULT_COMMON_LIMIT),
+        min_hits=opts.get("min_hits", DEFAULT_MIN_HITS),
+    )
     t3, c3 = time.perf_counter(), time.process_time()
     decontam_removals = decontaminate(train_ids, train_texts, index)
     t4, c4 = time.perf_counter(), time.process_time()
@@ -417,29 +486,42 @@ def worker(data_path: str, out_path: str) -> None:
     if profiler is not None:
         import io
         import pstats
+
         profiler.disable()
         buf = io.StringIO()
         pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(30)
         profile_text = buf.getvalue()
 
     result = {
-        "times": {"dedup": t1 - t0, "decontam_index": t3 - t2, "decontam_scan": t4 - t3,
-                  "decontam": t4 - t2, "total": (t1 - t0) + (t4 - t2)},
+        "times": {
+            "dedup": t1 - t0,
+            "decontam_index": t3 - t2,
+            "decontam_scan": t4 - t3,
+            "decontam": t4 - t2,
+            "total": (t1 - t0) + (t4 - t2),
+        },
         "cpu": {"dedup": c1 - c0, "decontam_index": c3 - c2, "decontam_scan": c4 - c3},
         "dedup_breakdown": dict(breakdown),
-        "memory": {"rss_after_load": rss_loaded, "maxrss_after_load": maxrss_loaded,
-                   "maxrss_after_dedup": maxrss_dedup, "maxrss_end": maxrss_end,
-                   "rss_before_decontam": rss_before_decontam, "decontam_hwm": decontam_hwm,
-                   # clear_refs (the VmHWM reset before decontamination) also resets ru_maxrss, so the
-                   # run's peak is the larger of the two readings.
-                   "peak": max(maxrss_dedup, maxrss_end),
-                   "peak_increase": max(maxrss_dedup, maxrss_end) - rss_loaded},
-        "rows": len(ids), "decontam_rows": decontam_total_rows, "decontam_rows_scanned": len(train_ids),
+        "memory": {
+            "rss_after_load": rss_loaded,
+            "maxrss_after_load": maxrss_loaded,
+            "maxrss_after_dedup": maxrss_dedup,
+            "maxrss_end": maxrss_end,
+            "rss_before_decontam": rss_before_decontam,
+            "decontam_hwm": decontam_hwm,
+            # clear_refs (the VmHWM reset before decontamination) also resets ru_maxrss, so the
+            # run's peak is the larger of the two readings.
+            "peak": max(maxrss_dedup, maxrss_end),
+            "peak_increase": max(maxrss_dedup, maxrss_end) - rss_loaded,
+        },
+        "rows": len(ids),
+        "decontam_rows": decontam_total_rows,
+        "decontam_rows_scanned": len(train_ids),
         "benchmark_ngrams": len(index.owner),
-        "dedup_removals": [[r.problem_id, getattr(r.stage, "value", r.stage), r.matched_id, r.similarity]
-                           for r in dedup_removals],
-        "decontam_removals": [[r.problem_id, r.matched_id, r.similarity, r.evidence]
-                              for r in decontam_removals],
+        "dedup_removals": [
+            [r.problem_id, getattr(r.stage, "value", r.stage), r.matched_id, r.similarity] for r in dedup_removals
+        ],
+        "decontam_removals": [[r.problem_id, r.matched_id, r.similarity, r.evidence] for r in decontam_removals],
         "profile": profile_text,
     }
     with open(out_path, "w") as f:
@@ -462,6 +544,7 @@ def run_trajforge(data: dict, options: dict) -> dict:
 # --------------------------------------------------------------------------------------------
 # Baseline (this process): datasketch MinHash + MinHashLSH, naive n-gram-set decontamination
 # --------------------------------------------------------------------------------------------
+
 
 def baseline_dedup(ids: list[str], texts: list[str]) -> tuple[float, list[list]]:
     from datasketch import MinHash, MinHashLSH
@@ -504,13 +587,14 @@ def baseline_decontam(train_ids, train_texts, bench_texts) -> tuple[float, float
         if len(w) < NGRAM:
             bench_grams.add(" ".join(w))
         for i in range(len(w) - NGRAM + 1):
-            bench_grams.add(" ".join(w[i:i + NGRAM]))
+            bench_grams.add(" ".join(w[i : i + NGRAM]))
     t1 = time.perf_counter()
     removals = []
     for problem_id, text in zip(train_ids, train_texts):
         w = words(text)
-        grams = (" ".join(w[i:i + NGRAM]) for i in range(len(w) - NGRAM + 1)) if len(w) >= NGRAM \
-            else iter([" ".join(w)])
+        grams = (
+            (" ".join(w[i : i + NGRAM]) for i in range(len(w) - NGRAM + 1)) if len(w) >= NGRAM else iter([" ".join(w)])
+        )
         for gram in grams:
             if gram in bench_grams:
                 removals.append([problem_id, None, None, gram])
@@ -523,14 +607,20 @@ def baseline_decontam(train_ids, train_texts, bench_texts) -> tuple[float, float
 # Scoring against the planted ground truth
 # --------------------------------------------------------------------------------------------
 
-JACCARD_BUCKETS = [(0.9, 1.01, ">=0.90"), (0.85, 0.9, "0.85-0.90"), (0.8, 0.85, "0.80-0.85"),
-                   (0.7, 0.8, "0.70-0.80"), (0.0, 0.7, "<0.70")]
+JACCARD_BUCKETS = [
+    (0.9, 1.01, ">=0.90"),
+    (0.85, 0.9, "0.85-0.90"),
+    (0.8, 0.85, "0.80-0.85"),
+    (0.7, 0.8, "0.70-0.80"),
+    (0.0, 0.7, "<0.70"),
+]
 
 
 def score_dedup(data: dict, removals: list[list], scope: set[str] | None = None) -> dict:
     text_of = dict(zip(data["ids"], data["texts"]))
-    planted = {frozenset((p["a"], p["b"])): p for p in data["pairs"]
-               if scope is None or (p["a"] in scope and p["b"] in scope)}
+    planted = {
+        frozenset((p["a"], p["b"])): p for p in data["pairs"] if scope is None or (p["a"] in scope and p["b"] in scope)
+    }
     found: dict[frozenset, str] = {}
     unplanted = []
     for problem_id, stage, matched, _sim in removals:
@@ -543,21 +633,25 @@ def score_dedup(data: dict, removals: list[list], scope: set[str] | None = None)
     for kind in ("exact", "near"):
         keys = [k for k, p in planted.items() if p["kind"] == kind]
         hits = [k for k in keys if k in found]
-        out[kind] = {"planted": len(keys), "found": len(hits),
-                     "recall": len(hits) / len(keys) if keys else None,
-                     "found_by_stage": dict(Counter(found[k] for k in hits))}
+        out[kind] = {
+            "planted": len(keys),
+            "found": len(hits),
+            "recall": len(hits) / len(keys) if keys else None,
+            "found_by_stage": dict(Counter(found[k] for k in hits)),
+        }
     near_keys = [k for k, p in planted.items() if p["kind"] == "near"]
     buckets = {}
     for lo, hi, label in JACCARD_BUCKETS:
         keys = [k for k in near_keys if lo <= planted[k]["jaccard"] < hi]
         hits = sum(1 for k in keys if k in found)
-        buckets[label] = {"planted": len(keys), "found": hits,
-                          "recall": hits / len(keys) if keys else None}
+        buckets[label] = {"planted": len(keys), "found": hits, "recall": hits / len(keys) if keys else None}
     out["near_by_true_jaccard"] = buckets
     target = [k for k in near_keys if planted[k]["jaccard"] >= THRESHOLD]
     out["near_at_or_above_threshold"] = {
-        "planted": len(target), "found": sum(1 for k in target if k in found),
-        "recall": (sum(1 for k in target if k in found) / len(target)) if target else None}
+        "planted": len(target),
+        "found": sum(1 for k in target if k in found),
+        "recall": (sum(1 for k in target if k in found) / len(target)) if target else None,
+    }
     # Unplanted removals: is the pair genuinely similar (true shingle Jaccard), or a false positive?
     genuine = 0
     for problem_id, stage, matched in unplanted:
@@ -600,10 +694,16 @@ def score_decontam(data: dict, input_ids: list[str], removals: list[list], check
             in_bench = gram in bench_grams
         genuine += in_train and in_bench
     total = len(removals)
-    out = {"planted": len(planted), "planted_removed_by_dedup": lost_to_dedup, "found": len(hits),
-           "recall": len(hits) / len(planted) if planted else None,
-           "removals": total, "unplanted": len(unplanted), "unplanted_genuine_overlap": genuine,
-           "precision_vs_planted": len(hits) / total if total else None}
+    out = {
+        "planted": len(planted),
+        "planted_removed_by_dedup": lost_to_dedup,
+        "found": len(hits),
+        "recall": len(hits) / len(planted) if planted else None,
+        "removals": total,
+        "unplanted": len(unplanted),
+        "unplanted_genuine_overlap": genuine,
+        "precision_vs_planted": len(hits) / total if total else None,
+    }
     if check_owner:
         out["found_with_planted_benchmark_id"] = right_owner
     return out
@@ -613,12 +713,13 @@ def score_decontam(data: dict, input_ids: list[str], removals: list[list], check
 # Main
 # --------------------------------------------------------------------------------------------
 
+
 def _gib(n: int | None) -> str:
-    return "n/a" if n is None else f"{n / 1024 ** 3:.2f} GiB"
+    return "n/a" if n is None else f"{n / 1024**3:.2f} GiB"
 
 
 def _mib(n: int | None) -> str:
-    return "n/a" if n is None else f"{n / 1024 ** 2:,.0f} MiB"
+    return "n/a" if n is None else f"{n / 1024**2:,.0f} MiB"
 
 
 def _pct(x: float | None) -> str:
@@ -635,8 +736,13 @@ def machine_info() -> dict:
                     break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "sched_cpus": len(os.sched_getaffinity(0)), "cpu_model": model,
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "nproc": os.cpu_count(),
+        "sched_cpus": len(os.sched_getaffinity(0)),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def main() -> None:
@@ -645,21 +751,44 @@ def main() -> None:
     parser.add_argument("--benchmark-rows", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--baseline-rows", type=int, default=None,
-                        help="run the baseline on the first K rows only and scale its time linearly")
-    parser.add_argument("--decontam-rows", type=int, default=None,
-                        help="trajforge decontaminate() scans only the first K rows that survive dedup; "
-                             "its scan time is scaled linearly (for when the scan is too slow to finish)")
-    parser.add_argument("--latex-constraints", action="store_true",
-                        help="also generate 8-word LaTeX constraint snippets ($1 \\le n \\le 2 \\cdot 10^5$) "
-                             "that real statements share; they make 8-gram decontamination flag unrelated rows")
-    parser.add_argument("--common-limit", type=lambda v: None if v == "none" else int(v), default=20,
-                        help="n-grams in more than this many benchmark or training statements are boilerplate "
-                             "(pipeline default 20; 'none' = open-r1's plain rule)")
-    parser.add_argument("--min-hits", type=int, default=2,
-                        help="shared non-boilerplate n-grams that make a leak (pipeline default 2; 1 = open-r1)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run the trajforge subprocess R times and report the fastest (others in the JSON)")
+    parser.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=None,
+        help="run the baseline on the first K rows only and scale its time linearly",
+    )
+    parser.add_argument(
+        "--decontam-rows",
+        type=int,
+        default=None,
+        help="trajforge decontaminate() scans only the first K rows that survive dedup; "
+        "its scan time is scaled linearly (for when the scan is too slow to finish)",
+    )
+    parser.add_argument(
+        "--latex-constraints",
+        action="store_true",
+        help="also generate 8-word LaTeX constraint snippets ($1 \\le n \\le 2 \\cdot 10^5$) "
+        "that real statements share; they make 8-gram decontamination flag unrelated rows",
+    )
+    parser.add_argument(
+        "--common-limit",
+        type=lambda v: None if v == "none" else int(v),
+        default=20,
+        help="n-grams in more than this many benchmark or training statements are boilerplate "
+        "(pipeline default 20; 'none' = open-r1's plain rule)",
+    )
+    parser.add_argument(
+        "--min-hits",
+        type=int,
+        default=2,
+        help="shared non-boilerplate n-grams that make a leak (pipeline default 2; 1 = open-r1)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the trajforge subprocess R times and report the fastest (others in the JSON)",
+    )
     parser.add_argument("--json", type=str, default=None, help="write all numbers to this JSON file")
     parser.add_argument("--profile", action="store_true", help="cProfile the trajforge run (slower)")
     parser.add_argument("--_worker", nargs=2, help=argparse.SUPPRESS)
@@ -672,36 +801,50 @@ def main() -> None:
     data = generate(args.rows, args.benchmark_rows, args.seed, args.latex_constraints)
     gen_seconds = time.perf_counter() - t
     wc = np.array([len(words(x)) for x in data["texts"]])
-    print(f"generated {len(data['texts']):,} statements + {len(data['bench_texts']):,} benchmark problems "
-          f"in {gen_seconds:.1f}s (seed {args.seed}); words/statement: median {int(np.median(wc))}, "
-          f"p1 {int(np.percentile(wc, 1))}, p99 {int(np.percentile(wc, 99))}, max {wc.max()}; "
-          f"planted: {sum(p['kind'] == 'exact' for p in data['pairs']):,} exact, "
-          f"{sum(p['kind'] == 'near' for p in data['pairs']):,} near, "
-          f"{len(data['contamination']):,} contaminated", flush=True)
+    print(
+        f"generated {len(data['texts']):,} statements + {len(data['bench_texts']):,} benchmark problems "
+        f"in {gen_seconds:.1f}s (seed {args.seed}); words/statement: median {int(np.median(wc))}, "
+        f"p1 {int(np.percentile(wc, 1))}, p99 {int(np.percentile(wc, 99))}, max {wc.max()}; "
+        f"planted: {sum(p['kind'] == 'exact' for p in data['pairs']):,} exact, "
+        f"{sum(p['kind'] == 'near' for p in data['pairs']):,} near, "
+        f"{len(data['contamination']):,} contaminated",
+        flush=True,
+    )
 
     runs = []
     for rep in range(args.repeat):
         last = rep == args.repeat - 1
-        run = run_trajforge(data, {"profile": args.profile and last, "decontam_rows": args.decontam_rows,
-                                    "common_limit": args.common_limit, "min_hits": args.min_hits})
+        run = run_trajforge(
+            data,
+            {
+                "profile": args.profile and last,
+                "decontam_rows": args.decontam_rows,
+                "common_limit": args.common_limit,
+                "min_hits": args.min_hits,
+            },
+        )
         scale_ = run["decontam_rows"] / max(run["decontam_rows_scanned"], 1)
         run["_total"] = run["times"]["dedup"] + run["times"]["decontam_index"] + run["times"]["decontam_scan"] * scale_
-        print(f"trajforge run {rep + 1}/{args.repeat}: dedup {run['times']['dedup']:.2f}s "
-              f"(cpu {run['cpu']['dedup']:.1f}s), decontamination {run['times']['decontam']:.2f}s on "
-              f"{run['decontam_rows_scanned']:,} of {run['decontam_rows']:,} rows, load {os.getloadavg()[0]:.1f}",
-              flush=True)
+        print(
+            f"trajforge run {rep + 1}/{args.repeat}: dedup {run['times']['dedup']:.2f}s "
+            f"(cpu {run['cpu']['dedup']:.1f}s), decontamination {run['times']['decontam']:.2f}s on "
+            f"{run['decontam_rows_scanned']:,} of {run['decontam_rows']:,} rows, load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         runs.append(run)
-    tf = min(runs, key=lambda r: r["_total"])       # best of the repeats (least disturbed by other load)
-    tf["profile"] = runs[-1].get("profile")        # only the last run is profiled
-    same_removals = all(r["dedup_removals"] == runs[0]["dedup_removals"]
-                        and r["decontam_removals"] == runs[0]["decontam_removals"] for r in runs)
+    tf = min(runs, key=lambda r: r["_total"])  # best of the repeats (least disturbed by other load)
+    tf["profile"] = runs[-1].get("profile")  # only the last run is profiled
+    same_removals = all(
+        r["dedup_removals"] == runs[0]["dedup_removals"] and r["decontam_removals"] == runs[0]["decontam_removals"]
+        for r in runs
+    )
     measured = tf["times"]
     scan_scale = tf["decontam_rows"] / max(tf["decontam_rows_scanned"], 1)
     times = dict(measured)
     times["decontam_scan"] = measured["decontam_scan"] * scan_scale
     times["decontam"] = times["decontam_index"] + times["decontam_scan"]
     times["total"] = times["dedup"] + times["decontam"]
-    tf = dict(tf)                                  # all_runs keeps the unscaled per-run numbers
+    tf = dict(tf)  # all_runs keeps the unscaled per-run numbers
     cpu = dict(tf["cpu"])
     cpu["decontam_scan"] *= scan_scale
     cpu["decontam"] = cpu["decontam_index"] + cpu["decontam_scan"]
@@ -711,37 +854,73 @@ def main() -> None:
     dedup_score = score_dedup(data, tf["dedup_removals"])
     dedup_gone = {r[0] for r in tf["dedup_removals"]}
     decontam_input = [i for i in data["ids"] if i not in dedup_gone]
-    decontam_score = score_decontam(data, decontam_input[:tf["decontam_rows_scanned"]],
-                                    tf["decontam_removals"], check_owner=True)
+    decontam_score = score_decontam(
+        data, decontam_input[: tf["decontam_rows_scanned"]], tf["decontam_removals"], check_owner=True
+    )
 
     rows = len(data["ids"])
     mem = tf["memory"]
     load = os.getloadavg()
     result = {
         "command": " ".join([".venv/bin/python", "bench/dedup_decontam.py"] + sys.argv[1:]),
-        "machine": machine_info(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": machine_info(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "load_average_at_end": load,
-        "params": {"rows": rows, "benchmark_rows": args.benchmark_rows, "seed": args.seed,
-                   "ngram": NGRAM, "shingle": SHINGLE, "num_perm": NUM_PERM, "threshold": THRESHOLD,
-                   "latex_constraints": args.latex_constraints, "common_limit": args.common_limit,
-                   "min_hits": args.min_hits},
-        "data": {"generation_seconds": gen_seconds, "median_words": float(np.median(wc)),
-                 "mean_words": float(wc.mean()), "p99_words": float(np.percentile(wc, 99)),
-                 "max_words": int(wc.max()), "min_words": int(wc.min()),
-                 "planted_exact": dedup_score["exact"]["planted"], "planted_near": dedup_score["near"]["planted"],
-                 "planted_contaminated": len(data["contamination"])},
-        "trajforge": {"times": times, "measured_times": measured, "repeats": len(runs),
-                      "all_runs": [{"times": r["times"], "cpu": r["cpu"], "peak": r["memory"]["peak"]} for r in runs],
-                      "removals_identical_across_repeats": same_removals,
-                      "decontam_scan_scaled": scan_scale > 1, "decontam_scan_scale": scan_scale,
-                      **{k: tf[k] for k in ("cpu", "dedup_breakdown", "memory", "decontam_rows",
-                                            "decontam_rows_scanned", "benchmark_ngrams")}},
-        "rates": {"dedup_rows_per_s": rows / times["dedup"],
-                  "decontam_rows_per_s": tf["decontam_rows"] / times["decontam"],
-                  "total_rows_per_s": rows / times["total"]},
+        "params": {
+            "rows": rows,
+            "benchmark_rows": args.benchmark_rows,
+            "seed": args.seed,
+            "ngram": NGRAM,
+            "shingle": SHINGLE,
+            "num_perm": NUM_PERM,
+            "threshold": THRESHOLD,
+            "latex_constraints": args.latex_constraints,
+            "common_limit": args.common_limit,
+            "min_hits": args.min_hits,
+        },
+        "data": {
+            "generation_seconds": gen_seconds,
+            "median_words": float(np.median(wc)),
+            "mean_words": float(wc.mean()),
+            "p99_words": float(np.percentile(wc, 99)),
+            "max_words": int(wc.max()),
+            "min_words": int(wc.min()),
+            "planted_exact": dedup_score["exact"]["planted"],
+            "planted_near": dedup_score["near"]["planted"],
+            "planted_contaminated": len(data["contamination"]),
+        },
+        "trajforge": {
+            "times": times,
+            "measured_times": measured,
+            "repeats": len(runs),
+            "all_runs": [{"times": r["times"], "cpu": r["cpu"], "peak": r["memory"]["peak"]} for r in runs],
+            "removals_identical_across_repeats": same_removals,
+            "decontam_scan_scaled": scan_scale > 1,
+            "decontam_scan_scale": scan_scale,
+            **{
+                k: tf[k]
+                for k in (
+                    "cpu",
+                    "dedup_breakdown",
+                    "memory",
+                    "decontam_rows",
+                    "decontam_rows_scanned",
+                    "benchmark_ngrams",
+                )
+            },
+        },
+        "rates": {
+            "dedup_rows_per_s": rows / times["dedup"],
+            "decontam_rows_per_s": tf["decontam_rows"] / times["decontam"],
+            "total_rows_per_s": rows / times["total"],
+        },
         "scores": {"dedup": dedup_score, "decontam": decontam_score},
-        "targets": {"seconds": TARGET_SECONDS, "peak_bytes": TARGET_PEAK_BYTES,
-                    "time_ok": times["total"] < TARGET_SECONDS, "memory_ok": mem["peak"] < TARGET_PEAK_BYTES},
+        "targets": {
+            "seconds": TARGET_SECONDS,
+            "peak_bytes": TARGET_PEAK_BYTES,
+            "time_ok": times["total"] < TARGET_SECONDS,
+            "memory_ok": mem["peak"] < TARGET_PEAK_BYTES,
+        },
     }
     if tf.get("profile"):
         result["profile"] = tf["profile"]
@@ -753,23 +932,30 @@ def main() -> None:
         sub_scope = set(sub_ids)
         b_train = [i for i in decontam_input if i in sub_scope]  # same decontam input as trajforge
         text_of = dict(zip(data["ids"], data["texts"]))
-        b_idx_t, b_scan_t, b_dc_rm = baseline_decontam(b_train, [text_of[i] for i in b_train],
-                                                       data["bench_texts"])
+        b_idx_t, b_scan_t, b_dc_rm = baseline_decontam(b_train, [text_of[i] for i in b_train], data["bench_texts"])
         scale = rows / k
         b_scan_scale = tf["decontam_rows"] / len(b_train) if b_train else float("nan")
-        est = {"dedup": b_dedup_t * scale, "decontam_index": b_idx_t,
-               "decontam_scan": b_scan_t * b_scan_scale}
+        est = {"dedup": b_dedup_t * scale, "decontam_index": b_idx_t, "decontam_scan": b_scan_t * b_scan_scale}
         est["decontam"] = est["decontam_index"] + est["decontam_scan"]
         est["total"] = est["dedup"] + est["decontam"]
         result["baseline"] = {
-            "rows": k, "scaled": k < rows, "scale_factor": scale,
-            "measured": {"dedup": b_dedup_t, "decontam_index": b_idx_t, "decontam_scan": b_scan_t,
-                         "decontam_rows": len(b_train)},
+            "rows": k,
+            "scaled": k < rows,
+            "scale_factor": scale,
+            "measured": {
+                "dedup": b_dedup_t,
+                "decontam_index": b_idx_t,
+                "decontam_scan": b_scan_t,
+                "decontam_rows": len(b_train),
+            },
             "times_full_size": est,
-            "speedup": {ph: est[ph] / times[ph] for ph in ("dedup", "decontam_index", "decontam_scan",
-                                                            "decontam", "total")},
-            "scores": {"dedup": score_dedup(data, b_dedup_rm, sub_scope),
-                       "decontam": score_decontam(data, b_train, b_dc_rm, check_owner=False)},
+            "speedup": {
+                ph: est[ph] / times[ph] for ph in ("dedup", "decontam_index", "decontam_scan", "decontam", "total")
+            },
+            "scores": {
+                "dedup": score_dedup(data, b_dedup_rm, sub_scope),
+                "decontam": score_decontam(data, b_train, b_dc_rm, check_owner=False),
+            },
         }
 
     print_summary(result)
@@ -786,27 +972,40 @@ def print_summary(r: dict) -> None:
     m = r["machine"]
     print()
     print(f"machine: {m['nproc']} cpus ({m['cpu_model']}), python {m['python']}")
-    print(f"{r['params']['rows']:,} rows, {r['params']['benchmark_rows']:,} benchmark problems, "
-          f"{tf['decontam_rows']:,} rows reach decontamination, {tf['benchmark_ngrams']:,} benchmark 8-grams")
+    print(
+        f"{r['params']['rows']:,} rows, {r['params']['benchmark_rows']:,} benchmark problems, "
+        f"{tf['decontam_rows']:,} rows reach decontamination, {tf['benchmark_ngrams']:,} benchmark 8-grams"
+    )
     if tf["repeats"] > 1:
-        print(f"trajforge: best of {tf['repeats']} fresh-subprocess runs (totals: "
-              + ", ".join(f"{x['times']['dedup'] + x['times']['decontam']:.1f}s" for x in tf["all_runs"])
-              + f" measured); removals identical across runs: {tf['removals_identical_across_repeats']}")
+        print(
+            f"trajforge: best of {tf['repeats']} fresh-subprocess runs (totals: "
+            + ", ".join(f"{x['times']['dedup'] + x['times']['decontam']:.1f}s" for x in tf["all_runs"])
+            + f" measured); removals identical across runs: {tf['removals_identical_across_repeats']}"
+        )
     if tf["decontam_scan_scaled"]:
-        print(f"NOTE: trajforge decontaminate() scanned the first {tf['decontam_rows_scanned']:,} of "
-              f"{tf['decontam_rows']:,} rows ({tf['measured_times']['decontam_scan']:.1f}s measured); its scan "
-              f"time is scaled linearly (x{tf['decontam_scan_scale']:.2f}) to full size")
+        print(
+            f"NOTE: trajforge decontaminate() scanned the first {tf['decontam_rows_scanned']:,} of "
+            f"{tf['decontam_rows']:,} rows ({tf['measured_times']['decontam_scan']:.1f}s measured); its scan "
+            f"time is scaled linearly (x{tf['decontam_scan_scale']:.2f}) to full size"
+        )
     if base and base["scaled"]:
-        print(f"NOTE: baseline ran on the first {base['rows']:,} rows; its times are scaled linearly "
-              f"(x{base['scale_factor']:.2f}) to full size")
+        print(
+            f"NOTE: baseline ran on the first {base['rows']:,} rows; its times are scaled linearly "
+            f"(x{base['scale_factor']:.2f}) to full size"
+        )
     head = f"{'phase':<22}{'trajforge':>11}{'rows/s':>10}{'cpu s':>8}"
     if base:
         head += f"{'baseline':>11}{'speedup':>9}"
     print(head)
     print("-" * len(head))
     n = r["params"]["rows"]
-    rows_for = {"dedup": n, "decontam_index": None, "decontam_scan": tf["decontam_rows"],
-                "decontam": tf["decontam_rows"], "total": n}
+    rows_for = {
+        "dedup": n,
+        "decontam_index": None,
+        "decontam_scan": tf["decontam_rows"],
+        "decontam": tf["decontam_rows"],
+        "total": n,
+    }
     for ph in ("dedup", "decontam_index", "decontam_scan", "decontam", "total"):
         rs = f"{rows_for[ph] / t[ph]:,.0f}" if rows_for[ph] else "-"
         c = f"{cpu[ph]:.1f}"
@@ -816,38 +1015,58 @@ def print_summary(r: dict) -> None:
         print(line)
     bd = tf["dedup_breakdown"]
     print("dedup breakdown: " + ", ".join(f"{k} {v:.2f}s" for k, v in bd.items()))
-    print(f"peak RSS (ru_maxrss): {_gib(mem['peak'])} absolute, {_mib(mem['peak_increase'])} over the "
-          f"post-load RSS of {_mib(mem['rss_after_load'])} (input texts + imports); dedup phase peak "
-          f"{_gib(mem['maxrss_after_dedup'])}"
-          + (f"; decontamination phase peak (VmHWM reset before it) {_mib(mem['decontam_hwm'])}"
-             if mem["decontam_hwm"] else ""))
+    print(
+        f"peak RSS (ru_maxrss): {_gib(mem['peak'])} absolute, {_mib(mem['peak_increase'])} over the "
+        f"post-load RSS of {_mib(mem['rss_after_load'])} (input texts + imports); dedup phase peak "
+        f"{_gib(mem['maxrss_after_dedup'])}"
+        + (
+            f"; decontamination phase peak (VmHWM reset before it) {_mib(mem['decontam_hwm'])}"
+            if mem["decontam_hwm"]
+            else ""
+        )
+    )
     tg = r["targets"]
-    print(f"targets: total {t['total']:.1f}s < {tg['seconds']:.0f}s: {'PASS' if tg['time_ok'] else 'FAIL'}; "
-          f"peak {_gib(mem['peak'])} < 4 GiB: {'PASS' if tg['memory_ok'] else 'FAIL'}")
+    print(
+        f"targets: total {t['total']:.1f}s < {tg['seconds']:.0f}s: {'PASS' if tg['time_ok'] else 'FAIL'}; "
+        f"peak {_gib(mem['peak'])} < 4 GiB: {'PASS' if tg['memory_ok'] else 'FAIL'}"
+    )
     print()
     d, c = sc["dedup"], sc["decontam"]
 
     def dedup_lines(d: dict, label: str) -> None:
-        print(f"[{label}] exact pairs: {d['exact']['found']}/{d['exact']['planted']} "
-              f"(recall {_pct(d['exact']['recall'])}); near pairs: {d['near']['found']}/{d['near']['planted']} "
-              f"(recall {_pct(d['near']['recall'])}), with true Jaccard >= {THRESHOLD}: "
-              f"{d['near_at_or_above_threshold']['found']}/{d['near_at_or_above_threshold']['planted']} "
-              f"({_pct(d['near_at_or_above_threshold']['recall'])})")
-        print(f"[{label}]   near recall by true shingle Jaccard: " + ", ".join(
-            f"{k} {v['found']}/{v['planted']}" for k, v in d["near_by_true_jaccard"].items()))
-        print(f"[{label}]   removals {d['removals']}, unplanted {d['unplanted']} "
-              f"({d['unplanted_genuine']} genuinely similar), precision vs planted "
-              f"{_pct(d['precision_vs_planted'])}")
+        print(
+            f"[{label}] exact pairs: {d['exact']['found']}/{d['exact']['planted']} "
+            f"(recall {_pct(d['exact']['recall'])}); near pairs: {d['near']['found']}/{d['near']['planted']} "
+            f"(recall {_pct(d['near']['recall'])}), with true Jaccard >= {THRESHOLD}: "
+            f"{d['near_at_or_above_threshold']['found']}/{d['near_at_or_above_threshold']['planted']} "
+            f"({_pct(d['near_at_or_above_threshold']['recall'])})"
+        )
+        print(
+            f"[{label}]   near recall by true shingle Jaccard: "
+            + ", ".join(f"{k} {v['found']}/{v['planted']}" for k, v in d["near_by_true_jaccard"].items())
+        )
+        print(
+            f"[{label}]   removals {d['removals']}, unplanted {d['unplanted']} "
+            f"({d['unplanted_genuine']} genuinely similar), precision vs planted "
+            f"{_pct(d['precision_vs_planted'])}"
+        )
 
     def decontam_lines(c: dict, label: str) -> None:
-        extra = (f", {c['found_with_planted_benchmark_id']} attributed to the planted benchmark problem"
-                 if "found_with_planted_benchmark_id" in c else "")
-        print(f"[{label}] contamination: {c['found']}/{c['planted']} found (recall {_pct(c['recall'])}){extra}; "
-              f"removals {c['removals']}, unplanted {c['unplanted']} ({c['unplanted_genuine_overlap']} verified "
-              f"genuine 8-gram overlaps), precision vs planted {_pct(c['precision_vs_planted'])}")
+        extra = (
+            f", {c['found_with_planted_benchmark_id']} attributed to the planted benchmark problem"
+            if "found_with_planted_benchmark_id" in c
+            else ""
+        )
+        print(
+            f"[{label}] contamination: {c['found']}/{c['planted']} found (recall {_pct(c['recall'])}){extra}; "
+            f"removals {c['removals']}, unplanted {c['unplanted']} ({c['unplanted_genuine_overlap']} verified "
+            f"genuine 8-gram overlaps), precision vs planted {_pct(c['precision_vs_planted'])}"
+        )
 
-    print(f"load average at end: {' '.join(f'{x:.1f}' for x in r['load_average_at_end'])} "
-          f"(wall > cpu time means other processes competed for the {m['nproc']} cpus)")
+    print(
+        f"load average at end: {' '.join(f'{x:.1f}' for x in r['load_average_at_end'])} "
+        f"(wall > cpu time means other processes competed for the {m['nproc']} cpus)"
+    )
     print()
     dedup_lines(d, "trajforge")
     decontam_lines(c, "trajforge")

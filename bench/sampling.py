@@ -34,8 +34,10 @@ PROMPT = [{"role": "user", "content": "Write a Python function that returns the 
 async def overhead(base_url: str, model: str, rounds: int) -> dict:
     body = {"model": model, "messages": PROMPT, "max_tokens": 1, "temperature": 0.0}
     raw, ours = [], []
-    async with httpx.AsyncClient(timeout=120) as http, \
-            TeacherClient(ClientSettings(base_urls=(base_url,), concurrency=1)) as client:
+    async with (
+        httpx.AsyncClient(timeout=120) as http,
+        TeacherClient(ClientSettings(base_urls=(base_url,), concurrency=1)) as client,
+    ):
         for _ in range(3):  # warm both paths
             await http.post(f"{base_url}/chat/completions", json=body)
             await client.chat(model, PROMPT, {"max_tokens": 1, "temperature": 0.0})
@@ -47,10 +49,12 @@ async def overhead(base_url: str, model: str, rounds: int) -> dict:
             started = time.perf_counter()
             await client.chat(model, PROMPT, {"max_tokens": 1, "temperature": 0.0})
             ours.append(time.perf_counter() - started)
-    return {"raw_httpx_ms": round(statistics.mean(raw) * 1000, 2),
-            "teacher_client_ms": round(statistics.mean(ours) * 1000, 2),
-            "overhead_ms": round((statistics.mean(ours) - statistics.mean(raw)) * 1000, 2),
-            "ratio": round(statistics.mean(ours) / statistics.mean(raw), 3)}
+    return {
+        "raw_httpx_ms": round(statistics.mean(raw) * 1000, 2),
+        "teacher_client_ms": round(statistics.mean(ours) * 1000, 2),
+        "overhead_ms": round((statistics.mean(ours) - statistics.mean(raw)) * 1000, 2),
+        "ratio": round(statistics.mean(ours) / statistics.mean(raw), 3),
+    }
 
 
 async def throughput(base_url: str, model: str, requests: int, tokens: int, concurrency: int) -> dict:
@@ -61,8 +65,13 @@ async def throughput(base_url: str, model: str, requests: int, tokens: int, conc
         results = await asyncio.gather(*(client.chat(model, PROMPT, params, seed=i) for i in range(requests)))
         elapsed = time.perf_counter() - started
     generated = sum(c.completion_tokens for r in results for c in r)
-    return {"concurrency": concurrency, "requests": requests, "completion_tokens": generated,
-            "seconds": round(elapsed, 2), "tokens_per_s": round(generated / elapsed, 2)}
+    return {
+        "concurrency": concurrency,
+        "requests": requests,
+        "completion_tokens": generated,
+        "seconds": round(elapsed, 2),
+        "tokens_per_s": round(generated / elapsed, 2),
+    }
 
 
 def main() -> None:
@@ -80,13 +89,21 @@ def main() -> None:
         cost = asyncio.run(overhead(server.base_url, model, args.overhead_rounds))
         serial = asyncio.run(throughput(server.base_url, model, args.requests, args.tokens, 1))
         parallel = asyncio.run(throughput(server.base_url, model, args.requests, args.tokens, args.concurrency))
-    result = {"overhead": cost, "serial": serial, "concurrent": parallel,
-              "concurrency_speedup": round(parallel["tokens_per_s"] / serial["tokens_per_s"], 2)}
-    print(f"client overhead: raw httpx {cost['raw_httpx_ms']} ms, TeacherClient {cost['teacher_client_ms']} ms "
-          f"per 1-token request -> {cost['overhead_ms']} ms ({cost['ratio']}x)")
+    result = {
+        "overhead": cost,
+        "serial": serial,
+        "concurrent": parallel,
+        "concurrency_speedup": round(parallel["tokens_per_s"] / serial["tokens_per_s"], 2),
+    }
+    print(
+        f"client overhead: raw httpx {cost['raw_httpx_ms']} ms, TeacherClient {cost['teacher_client_ms']} ms "
+        f"per 1-token request -> {cost['overhead_ms']} ms ({cost['ratio']}x)"
+    )
     for row in (serial, parallel):
-        print(f"concurrency {row['concurrency']}: {row['requests']} requests x {args.tokens} tokens -> "
-              f"{row['tokens_per_s']} tokens/s ({row['seconds']} s)")
+        print(
+            f"concurrency {row['concurrency']}: {row['requests']} requests x {args.tokens} tokens -> "
+            f"{row['tokens_per_s']} tokens/s ({row['seconds']} s)"
+        )
     print(f"concurrency {args.concurrency} vs 1: {result['concurrency_speedup']}x tokens/s")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

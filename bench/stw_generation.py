@@ -22,13 +22,13 @@ import torch  # noqa: E402
 
 from pipeline.dataset.assemble import question_text  # noqa: E402
 from pipeline.evaluation.stw import load_generator  # noqa: E402
-from pipeline.sources import humaneval, stdio_builtin  # noqa: E402
+from pipeline.problems.sources import humaneval, stdio_builtin  # noqa: E402
 from pipeline.teacher.embedded import ensure_hf_folder  # noqa: E402
 
 
 def prompts(count: int) -> list[str]:
-    rows = [humaneval.normalize(r) for r in humaneval.package_rows()[100:100 + count // 2]]
-    rows += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()[:count - len(rows)]]
+    rows = [humaneval.normalize(r) for r in humaneval.package_rows()[100 : 100 + count // 2]]
+    rows += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()[: count - len(rows)]]
     return [question_text(p) for p in rows]
 
 
@@ -43,8 +43,13 @@ def measure(generator, questions: list[str], budget: int, batch: int, threads: i
     finally:
         torch.set_num_threads(saved)
     tokens = sum(r.total_tokens for r in results)
-    return {"batch": batch, "threads": threads, "tokens": tokens, "seconds": round(seconds, 1),
-            "tokens_per_s": round(tokens / seconds, 1)}
+    return {
+        "batch": batch,
+        "threads": threads,
+        "tokens": tokens,
+        "seconds": round(seconds, 1),
+        "tokens_per_s": round(tokens / seconds, 1),
+    }
 
 
 def main() -> None:
@@ -56,8 +61,11 @@ def main() -> None:
     questions = prompts(args.problems)
     cores = torch.get_num_threads()
     baseline = measure(generator, questions, args.budget, 1, cores)
-    runs = [baseline, measure(generator, questions, args.budget, 8, cores),
-            measure(generator, questions, args.budget, 8, 1)]
+    runs = [
+        baseline,
+        measure(generator, questions, args.budget, 8, cores),
+        measure(generator, questions, args.budget, 8, 1),
+    ]
     for run in runs:
         run["ratio_to_baseline"] = round(run["tokens_per_s"] / baseline["tokens_per_s"], 2)
     print(json.dumps(runs, indent=2))

@@ -85,19 +85,35 @@ class WarmContainer:
         self.checked = time.monotonic()  # when it was last known to be running
         # create + start rather than `run`: a container that fails to start is not left behind
         self.container = client.containers.create(
-            image, ["python3", "-u", "/opt/trajforge/runner.py"], detach=True, stdin_open=True, tty=False,
-            network_mode="none", read_only=True, tmpfs={"/tmp": f"rw,size={limits.tmpfs_mb}m,mode=1777,exec"},
-            mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids,
-            nano_cpus=int(limits.cpus * 1e9), cap_drop=["ALL"], cap_add=RUNNER_CAPABILITIES,
-            security_opt=["no-new-privileges"], init=True, user="root", working_dir="/tmp",
+            image,
+            ["python3", "-u", "/opt/trajforge/runner.py"],
+            detach=True,
+            stdin_open=True,
+            tty=False,
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": f"rw,size={limits.tmpfs_mb}m,mode=1777,exec"},
+            mem_limit=f"{limits.memory_mb}m",
+            memswap_limit=f"{limits.memory_mb}m",
+            pids_limit=limits.pids,
+            nano_cpus=int(limits.cpus * 1e9),
+            cap_drop=["ALL"],
+            cap_add=RUNNER_CAPABILITIES,
+            security_opt=["no-new-privileges"],
+            init=True,
+            user="root",
+            working_dir="/tmp",
             environment={"TF_SANDBOX_ISOLATED": "1", "TF_SANDBOX_UID": str(FIRST_SANDBOX_UID + slot)},
             labels={LABEL: "1", OWNER_LABEL: owner_label()},
-            auto_remove=False, ipc_mode="none", shm_size="1m",
+            auto_remove=False,
+            ipc_mode="none",
+            shm_size="1m",
         )
         try:
             self.container.start()
-            raw = client.api.attach_socket(self.container.id, params={"stdin": 1, "stdout": 1, "stderr": 1,
-                                                                      "stream": 1})
+            raw = client.api.attach_socket(
+                self.container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
         except BaseException:
             _quietly(lambda: self.container.remove(force=True))
             raise
@@ -112,7 +128,7 @@ class WarmContainer:
             self.sock.settimeout(timeout_s)
             self.sock.sendall(json.dumps(payload).encode() + b"\n")
             line = self._read_line(time.monotonic() + timeout_s)
-        except (OSError, socket.timeout) as err:
+        except (TimeoutError, OSError) as err:
             raise SandboxFault(f"container {self.container.short_id}: {type(err).__name__}: {err}") from None
         try:
             response = json.loads(line)
@@ -171,8 +187,14 @@ def _quietly(action) -> None:
 class DockerPool:
     """`size` warm containers shared by any number of threads; `run` blocks for a free one."""
 
-    def __init__(self, image: str, size: int, limits: ContainerLimits = ContainerLimits(),
-                 client: docker.DockerClient | None = None, engine_wait_s: float = 180.0):
+    def __init__(
+        self,
+        image: str,
+        size: int,
+        limits: ContainerLimits = ContainerLimits(),
+        client: docker.DockerClient | None = None,
+        engine_wait_s: float = 180.0,
+    ):
         self.client = client or docker.from_env()
         self.image, self.limits, self.size = image, limits, size
         self.engine_wait_s = engine_wait_s  # how long container starts keep retrying while the engine fails
@@ -230,8 +252,10 @@ class DockerPool:
                     self._failing_since = self._failing_since or now
                     out_of_time = now + delay > self._failing_since + self.engine_wait_s
                 if out_of_time:
-                    raise SandboxFault(f"Docker engine: no container started for {self.engine_wait_s:.0f}s: "
-                                       f"{type(err).__name__}: {err}") from None
+                    raise SandboxFault(
+                        f"Docker engine: no container started for {self.engine_wait_s:.0f}s: "
+                        f"{type(err).__name__}: {err}"
+                    ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
@@ -259,8 +283,9 @@ class DockerPool:
         """Remove this process's containers that are not running: after an engine restart, the ones
         it stopped and the ones it created but never started, whose removal failed while it was down."""
         try:
-            stopped = self.client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner_label()}",
-                                                                     "status": ["created", "exited"]})
+            stopped = self.client.containers.list(
+                all=True, filters={"label": f"{OWNER_LABEL}={owner_label()}", "status": ["created", "exited"]}
+            )
         except ENGINE_ERRORS:
             return
         for container in stopped:

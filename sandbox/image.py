@@ -43,32 +43,43 @@ def _exists(client: docker.DockerClient, name: str) -> bool:
         return False
 
 
-def build_base_offline(client: docker.DockerClient, log: Callable[[str], None] = print,
-                       mirror: str = DEBIAN_MIRROR, suite: str = "bookworm") -> str:
+def build_base_offline(
+    client: docker.DockerClient,
+    log: Callable[[str], None] = print,
+    mirror: str = DEBIAN_MIRROR,
+    suite: str = "bookworm",
+) -> str:
     """debootstrap a minimal Debian with python3 and import it as BASE_IMAGE (about 2 minutes)."""
     if shutil.which("debootstrap") is None:
-        raise ImageBuildError("debootstrap is not installed (apt-get install debootstrap), "
-                              "or build sandbox/Dockerfile from a registry")
+        raise ImageBuildError(
+            "debootstrap is not installed (apt-get install debootstrap), or build sandbox/Dockerfile from a registry"
+        )
     with tempfile.TemporaryDirectory(prefix="trajforge-rootfs-") as root:
         log(f"debootstrap {suite} with python3 into {root} (minbase)")
-        done = subprocess.run(["debootstrap", "--variant=minbase", "--include=python3", suite, root, mirror],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["debootstrap", "--variant=minbase", "--include=python3", suite, root, mirror],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise ImageBuildError(f"debootstrap failed ({done.returncode}): {done.stdout[-2000:]}{done.stderr[-2000:]}")
         for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
             shutil.rmtree(Path(root, cache), ignore_errors=True)
         log(f"docker import -> {BASE_IMAGE}")
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        client.images.client.api.import_image_from_stream(tar.stdout, repository=BASE_IMAGE.split(":")[0],
-                                                          tag=BASE_IMAGE.split(":")[1])
+        client.images.client.api.import_image_from_stream(
+            tar.stdout, repository=BASE_IMAGE.split(":")[0], tag=BASE_IMAGE.split(":")[1]
+        )
         if tar.wait() != 0:
             raise ImageBuildError("tar of the rootfs failed")
     return BASE_IMAGE
 
 
 def _runner_context(base: str) -> io.BytesIO:
-    dockerfile = (f"FROM {base}\nCOPY runner.py {RUNNER_PATH_IN_IMAGE}\nWORKDIR /tmp\n"
-                  f'CMD ["python3", "-u", "{RUNNER_PATH_IN_IMAGE}"]\n').encode()
+    dockerfile = (
+        f"FROM {base}\nCOPY runner.py {RUNNER_PATH_IN_IMAGE}\nWORKDIR /tmp\n"
+        f'CMD ["python3", "-u", "{RUNNER_PATH_IN_IMAGE}"]\n'
+    ).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, data in (("Dockerfile", dockerfile), ("runner.py", RUNNER.read_bytes())):
@@ -79,8 +90,9 @@ def _runner_context(base: str) -> io.BytesIO:
     return buffer
 
 
-def ensure_image(client: docker.DockerClient | None = None, log: Callable[[str], None] = print,
-                 base: str | None = None) -> str:
+def ensure_image(
+    client: docker.DockerClient | None = None, log: Callable[[str], None] = print, base: str | None = None
+) -> str:
     """The sandbox image tag, building what is missing (base image offline, then the runner layer)."""
     client = client or docker.from_env()
     tag = image_tag()

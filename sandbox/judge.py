@@ -3,8 +3,8 @@
 stdout: lines compared after dropping trailing whitespace per line and trailing blank lines at
 the end; a missing or extra line is a difference (open-r1's zip-based checker misses those).
 Within a line, tokens are compared; two tokens that are both numbers may differ by the
-tolerance (absolute or relative) unless both are integers, which must be equal. Call results are compared as JSON values, with the same
-tolerance for floats.
+tolerance (absolute or relative) unless both are integers, which must be equal. Call results are
+compared as JSON values, with the same tolerance for floats.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import math
 import re
 from dataclasses import dataclass
-
 
 _INTEGER = re.compile(r"[+-]?\d+\Z")
 

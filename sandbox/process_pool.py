@@ -22,9 +22,14 @@ RUNNER = Path(__file__).with_name("runner.py")
 
 class _LocalRunner:
     def __init__(self):
-        self.process = subprocess.Popen([sys.executable, "-u", str(RUNNER)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", str(RUNNER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
 
     def request(self, payload: dict, timeout_s: float) -> dict:
         reply: list[str] = []

@@ -10,7 +10,12 @@ reports what the program did (stdout, return value, exit status, resource limit 
 """
 
 import ast
+
+# Warm imports: forked children get these for free.
+import bisect  # noqa: E401,F401
 import builtins
+import decimal
+import fractions
 import json
 import os
 import resource
@@ -19,9 +24,6 @@ import shutil
 import signal
 import sys
 import time
-
-# Warm imports: forked children get these for free.
-import bisect, collections, decimal, fractions, functools, heapq, itertools, math, random, re, string  # noqa: E401,F401
 
 SANDBOX_UID = int(os.environ.get("TF_SANDBOX_UID", "65534"))  # one uid per container: RLIMIT_NPROC is per uid
 # Only inside the sandbox container (which sets TF_SANDBOX_ISOLATED=1) does the runner drop to
@@ -32,8 +34,22 @@ WRITABLE_DIRS = (WORK_ROOT, "/dev/shm")  # everything else in the container is r
 SOLUTION_MODULE = "__main__"
 OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")  # cgroup v2, v1
 STDERR_TAIL = 2000
-PLAIN_TYPES = (int, float, complex, str, bytes, bool, type(None), list, tuple, dict, set, frozenset,
-               fractions.Fraction, decimal.Decimal)
+PLAIN_TYPES = (
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    bool,
+    type(None),
+    list,
+    tuple,
+    dict,
+    set,
+    frozenset,
+    fractions.Fraction,
+    decimal.Decimal,
+)
 
 
 def handle(request):
@@ -126,9 +142,15 @@ def _collect(pid, request, out_r, err_r, res_r, started):
         _kill_group(pid)
         exited = os.wait4(pid, 0)
     _, status, rusage = exited
-    return {"limit_hit": limit_hit, "status": status, "rusage": rusage, "elapsed": time.monotonic() - started,
-            "stdout": bytes(buffers[out_r][:output_limit]), "stderr": bytes(buffers[err_r][-STDERR_TAIL:]),
-            "result": bytes(buffers[res_r][:output_limit])}
+    return {
+        "limit_hit": limit_hit,
+        "status": status,
+        "rusage": rusage,
+        "elapsed": time.monotonic() - started,
+        "stdout": bytes(buffers[out_r][:output_limit]),
+        "stderr": bytes(buffers[err_r][-STDERR_TAIL:]),
+        "result": bytes(buffers[res_r][:output_limit]),
+    }
 
 
 def _exited(pid):
@@ -146,9 +168,14 @@ def _kill_group(pid):
 
 def _classify(outcome, nonce, request):
     cpu = outcome["rusage"].ru_utime + outcome["rusage"].ru_stime
-    base = {"time_s": round(outcome["elapsed"], 4), "cpu_s": round(cpu, 4),
-            "stdout": outcome["stdout"].decode("utf-8", "replace"),
-            "stderr": outcome["stderr"].decode("utf-8", "replace"), "returned": None, "detail": ""}
+    base = {
+        "time_s": round(outcome["elapsed"], 4),
+        "cpu_s": round(cpu, 4),
+        "stdout": outcome["stdout"].decode("utf-8", "replace"),
+        "stderr": outcome["stderr"].decode("utf-8", "replace"),
+        "returned": None,
+        "detail": "",
+    }
     if outcome["limit_hit"]:
         return {**base, "status": outcome["limit_hit"]}
     # CPU time, not wall time, decides time_limit: a loaded machine must not fail a solution.
@@ -171,8 +198,7 @@ def _classify(outcome, nonce, request):
         if request["style"] == "stdin" and code == 0:
             return {**base, "status": "ok"}  # a stdin program may end with exit(0); its output is judged
         return {**base, "status": "runtime_error", "detail": f"exited with status {code} before the tests finished"}
-    return {**base, "status": report["status"], "returned": report.get("returned"),
-            "detail": report.get("detail", "")}
+    return {**base, "status": report["status"], "returned": report.get("returned"), "detail": report.get("detail", "")}
 
 
 def _oom_kills():
@@ -261,7 +287,9 @@ def _sandbox_user_processes():
                 fields = dict(line.split(":", 1) for line in status if ":" in line)
         except OSError:
             continue
-        if int(fields.get("Uid", "-1 ").split()[0]) == SANDBOX_UID and not fields.get("State", "").strip().startswith("Z"):
+        if int(fields.get("Uid", "-1 ").split()[0]) == SANDBOX_UID and not fields.get("State", "").strip().startswith(
+            "Z"
+        ):
             pids.append(int(entry))
     return pids
 
@@ -296,7 +324,7 @@ def _child(compiled, request, test, work_dir, stdin_path, out_w, err_w, res_w, n
         os.environ.clear()
         os.environ.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME=work_dir, LANG="C.UTF-8")
         _apply_limits(request)
-        sys.stdin = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
+        sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
     except BaseException as err:  # noqa: BLE001 - the solution has not run: this is the sandbox's fault
@@ -322,8 +350,13 @@ def _apply_limits(request):
     memory = int(request["memory_limit_mb"]) * 1024 * 1024
     cpu = int(float(request["time_limit_s"])) + 1  # SIGXCPU here; the hard limit (SIGKILL) a second later
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, int(request["output_limit_bytes"])),
-                         (resource.RLIMIT_NPROC, 64), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 64)):
+    for limit, value in (
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_FSIZE, int(request["output_limit_bytes"])),
+        (resource.RLIMIT_NPROC, 64),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, 64),
+    ):
         resource.setrlimit(limit, (value, value))
 
 
@@ -352,8 +385,9 @@ def _run_solution(compiled, request, test):
     except BaseException as err:  # noqa: BLE001 - the solution's exception is the verdict
         report = {"status": "runtime_error", "detail": f"{type(err).__name__}: {err}"[:500]}
     if report["status"] == "ok" and vars(builtins) != builtins_before:
-        changed = sorted(k for k in set(vars(builtins)) | set(builtins_before)
-                         if vars(builtins).get(k) is not builtins_before.get(k))
+        changed = sorted(
+            k for k in set(vars(builtins)) | set(builtins_before) if vars(builtins).get(k) is not builtins_before.get(k)
+        )
         report = {"status": "runtime_error", "detail": f"solution modified builtins: {changed[:5]}"}
     return report
 

@@ -22,8 +22,11 @@ from schemas import Problem, TestResult, TestStyle, Verdict, Verification
 
 DETAIL_CHARS = 300
 _STATUS_VERDICT = {
-    "time_limit": Verdict.TIME_LIMIT, "memory_limit": Verdict.MEMORY_LIMIT, "output_limit": Verdict.OUTPUT_LIMIT,
-    "runtime_error": Verdict.RUNTIME_ERROR, "sandbox_error": Verdict.SANDBOX_ERROR,
+    "time_limit": Verdict.TIME_LIMIT,
+    "memory_limit": Verdict.MEMORY_LIMIT,
+    "output_limit": Verdict.OUTPUT_LIMIT,
+    "runtime_error": Verdict.RUNTIME_ERROR,
+    "sandbox_error": Verdict.SANDBOX_ERROR,
 }
 
 
@@ -50,11 +53,16 @@ class VerifySettings:
 
 def build_request(problem: Problem, code: str, settings: VerifySettings) -> dict:
     return {
-        "id": problem.id, "code": code, "style": TestStyle(problem.test_style).value, "fn_name": problem.fn_name,
+        "id": problem.id,
+        "code": code,
+        "style": TestStyle(problem.test_style).value,
+        "fn_name": problem.fn_name,
         # Expected outputs stay on the host: only inputs (and assert code) enter the sandbox.
         "tests": [{"input": t.input} for t in problem.tests],
-        "time_limit_s": problem.time_limit_s, "memory_limit_mb": problem.memory_limit_mb,
-        "output_limit_bytes": settings.output_limit_bytes, "stop_on_failure": settings.stop_on_failure,
+        "time_limit_s": problem.time_limit_s,
+        "memory_limit_mb": problem.memory_limit_mb,
+        "output_limit_bytes": settings.output_limit_bytes,
+        "stop_on_failure": settings.stop_on_failure,
     }
 
 
@@ -67,8 +75,9 @@ def judge_test(problem: Problem, result: dict, tol: Tolerance) -> TestResult:
     expected = problem.tests[index].output
     if status != "ok":
         detail = result.get("detail") or result.get("stderr", "")[-DETAIL_CHARS:]
-        return TestResult(index, _STATUS_VERDICT.get(status, Verdict.RUNTIME_ERROR), result["time_s"],
-                          detail[:DETAIL_CHARS])
+        return TestResult(
+            index, _STATUS_VERDICT.get(status, Verdict.RUNTIME_ERROR), result["time_s"], detail[:DETAIL_CHARS]
+        )
     style = TestStyle(problem.test_style)
     if style is TestStyle.STDIN:
         ok, detail = compare_stdout(result["stdout"], expected, tol)
@@ -79,43 +88,59 @@ def judge_test(problem: Problem, result: dict, tol: Tolerance) -> TestResult:
     return TestResult(index, Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result["time_s"], detail[:DETAIL_CHARS])
 
 
-def judge_response(problem: Problem, solution_id: str, response: dict, tol: Tolerance,
-                   elapsed: float, attempts: int) -> Verification:
+def judge_response(
+    problem: Problem, solution_id: str, response: dict, tol: Tolerance, elapsed: float, attempts: int
+) -> Verification:
     if response.get("compile_error"):
         detail = TestResult(0, Verdict.SYNTAX_ERROR, 0.0, response["compile_error"][:DETAIL_CHARS])
-        return Verification(problem.id, solution_id, Verdict.SYNTAX_ERROR, 0, len(problem.tests),
-                            round(elapsed, 4), (detail,), attempts)
+        return Verification(
+            problem.id, solution_id, Verdict.SYNTAX_ERROR, 0, len(problem.tests), round(elapsed, 4), (detail,), attempts
+        )
     tests = tuple(judge_test(problem, result, tol) for result in response["tests"])
     if any(t.verdict is Verdict.SANDBOX_ERROR for t in tests):
         raise SandboxFault(f"{problem.id}/{solution_id}: sandbox set-up failed in a test")
     passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
     failed = next((t.verdict for t in tests if t.verdict is not Verdict.ACCEPTED), None)
     verdict = Verdict.ACCEPTED if failed is None and passed == len(problem.tests) else failed
-    return Verification(problem.id, solution_id, verdict, passed, len(problem.tests), round(elapsed, 4),
-                        tests, attempts)
+    return Verification(
+        problem.id, solution_id, verdict, passed, len(problem.tests), round(elapsed, 4), tests, attempts
+    )
 
 
-def verify_one(problem: Problem, solution: Solution, executor: Executor,
-               settings: VerifySettings = VerifySettings()) -> Verification:
+def verify_one(
+    problem: Problem, solution: Solution, executor: Executor, settings: VerifySettings = VerifySettings()
+) -> Verification:
     code = extract_code(solution.code)
     payload = build_request(problem, code, settings)
     started, last_fault = time.monotonic(), ""
     for attempt in range(1, settings.max_attempts + 1):
         try:
             response = executor.run(payload, request_timeout(problem))
-            return judge_response(problem, solution.solution_id, response, settings.tolerance,
-                                  time.monotonic() - started, attempt)
+            return judge_response(
+                problem, solution.solution_id, response, settings.tolerance, time.monotonic() - started, attempt
+            )
         except SandboxFault as fault:
             last_fault = str(fault)
-    return Verification(problem.id, solution.solution_id, Verdict.SANDBOX_ERROR, 0, len(problem.tests),
-                        round(time.monotonic() - started, 4),
-                        (TestResult(0, Verdict.SANDBOX_ERROR, 0.0, last_fault[:DETAIL_CHARS]),),
-                        settings.max_attempts)
+    return Verification(
+        problem.id,
+        solution.solution_id,
+        Verdict.SANDBOX_ERROR,
+        0,
+        len(problem.tests),
+        round(time.monotonic() - started, 4),
+        (TestResult(0, Verdict.SANDBOX_ERROR, 0.0, last_fault[:DETAIL_CHARS]),),
+        settings.max_attempts,
+    )
 
 
-def verify_all(problems: Mapping[str, Problem], solutions: Iterable[Solution], executor: Executor,
-               workers: int, settings: VerifySettings = VerifySettings(),
-               progress: Callable[[int], None] | None = None) -> Iterator[Verification]:
+def verify_all(
+    problems: Mapping[str, Problem],
+    solutions: Iterable[Solution],
+    executor: Executor,
+    workers: int,
+    settings: VerifySettings = VerifySettings(),
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Verification]:
     """Verify every solution, `workers` at a time; every solution's problem must be in `problems`.
 
     Results come back in completion order; callers key them by (problem_id, solution_id).
@@ -126,4 +151,3 @@ def verify_all(problems: Mapping[str, Problem], solutions: Iterable[Solution], e
             yield future.result()
             if progress is not None:
                 progress(done)
-

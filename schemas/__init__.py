@@ -3,6 +3,7 @@
 from schemas.arrow import SCHEMAS, from_table, read_parquet, to_table, write_parquet
 from schemas.records import (
     DatasetRow,
+    Dropped,
     Problem,
     Profile,
     QuarantineRow,
@@ -19,7 +20,25 @@ from schemas.records import (
 from schemas.validate import SchemaError, validate
 
 __all__ = [
-    "SCHEMAS", "DatasetRow", "Problem", "Profile", "QuarantineRow", "RemovalRow", "RemovalStage", "SchemaError", "Split",
-    "TestCase", "TestResult", "TestStyle", "Trajectory", "Verdict", "Verification",
-    "from_table", "read_parquet", "to_table", "validate", "write_parquet",
+    "SCHEMAS",
+    "DatasetRow",
+    "Dropped",
+    "Problem",
+    "Profile",
+    "QuarantineRow",
+    "RemovalRow",
+    "RemovalStage",
+    "SchemaError",
+    "Split",
+    "TestCase",
+    "TestResult",
+    "TestStyle",
+    "Trajectory",
+    "Verdict",
+    "Verification",
+    "from_table",
+    "read_parquet",
+    "to_table",
+    "validate",
+    "write_parquet",
 ]

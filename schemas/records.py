@@ -152,7 +152,6 @@ class QuarantineRow:
     raw_preview: str = field(default="")  # first characters of the raw row, for a human to look at
 
 
-
 class RemovalStage(str, Enum):
     EXACT_DEDUP = "exact_dedup"
     NEAR_DEDUP = "near_dedup"
@@ -170,4 +169,16 @@ class RemovalRow:
     evidence: str  # the shared n-gram, or the normalized-hash for exact duplicates
 
 
-RECORD_TYPES = (Problem, Trajectory, Verification, DatasetRow, QuarantineRow, RemovalRow)
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Any record a stage removed, in one shape: quarantine, dedup, decontamination, Z1 filters,
+    failed verification. Counts by `reason` on the card and in asset metadata come from these."""
+
+    stage: str  # problems, dataset, ...
+    record_id: str  # the problem, trajectory or source row that left
+    reason: str  # a slug: quarantined, exact_duplicate, near_duplicate, contaminated, over_token_budget, ...
+    detail: str = ""  # what a human needs to check it (field and message, matched id, measured value)
+    source: str = ""  # the problem source, where known
+
+
+RECORD_TYPES = (Problem, Trajectory, Verification, DatasetRow, QuarantineRow, RemovalRow, Dropped)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import types
 import typing
 from dataclasses import fields
@@ -16,6 +17,7 @@ from functools import cache
 
 from schemas.records import (
     DatasetRow,
+    Dropped,
     Problem,
     QuarantineRow,
     RemovalRow,
@@ -82,38 +84,38 @@ def _check_value(path: str, value, hint) -> None:
         return _check_value(path, value, inner)
     if origin is tuple:
         if not isinstance(value, (tuple, list)):
-            raise _FieldError(path, f"must be a sequence, got {type(value).__name__}")
+            raise _FieldError(path, f"must be a sequence, got {type(value).__name__}") from None
         for i, item in enumerate(value):
             _check_value(f"{path}[{i}]", item, args[0])
         return
     if isinstance(hint, type) and issubclass(hint, Enum):
         allowed = [m.value for m in hint]
         if value not in allowed:
-            raise _FieldError(path, f"must be one of {allowed}, got {value!r}")
+            raise _FieldError(path, f"must be one of {allowed}, got {value!r}") from None
         return
     if hint is str:
         if not isinstance(value, str):
-            raise _FieldError(path, f"must be a string, got {type(value).__name__}")
+            raise _FieldError(path, f"must be a string, got {type(value).__name__}") from None
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as err:
-            raise _FieldError(path, f"is not valid UTF-8 text ({err.reason} at {err.start})")
+            raise _FieldError(path, f"is not valid UTF-8 text ({err.reason} at {err.start})") from None
         return
     if hint is bool:
         if not isinstance(value, bool):
-            raise _FieldError(path, f"must be a bool, got {type(value).__name__}")
+            raise _FieldError(path, f"must be a bool, got {type(value).__name__}") from None
         return
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _FieldError(path, f"must be an integer, got {type(value).__name__}")
+            raise _FieldError(path, f"must be an integer, got {type(value).__name__}") from None
         return
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise _FieldError(path, f"must be a finite number, got {value!r}")
+            raise _FieldError(path, f"must be a finite number, got {value!r}") from None
         return
     if hasattr(hint, "__dataclass_fields__"):
         if not isinstance(value, hint):
-            raise _FieldError(path, f"must be a {hint.__name__}, got {type(value).__name__}")
+            raise _FieldError(path, f"must be a {hint.__name__}, got {type(value).__name__}") from None
         for f in fields(value):
             _check_value(f"{path}.{f.name}", getattr(value, f.name), _hints(hint)[f.name])
         return
@@ -123,12 +125,12 @@ def _check_value(path: str, value, hint) -> None:
 def _require_text(record, *names: str) -> None:
     for name in names:
         if not getattr(record, name).strip():
-            raise _FieldError(name, "must not be empty")
+            raise _FieldError(name, "must not be empty") from None
 
 
 def _require(condition: bool, field: str, message: str) -> None:
     if not condition:
-        raise _FieldError(field, message)
+        raise _FieldError(field, message) from None
 
 
 def _check_problem(p: Problem) -> None:
@@ -142,8 +144,11 @@ def _check_problem(p: Problem) -> None:
     _require(len(p.tests) > 0, "tests", "a verifiable problem needs at least one test")
     style = TestStyle(p.test_style)
     if style is TestStyle.CALL:
-        _require(bool(p.fn_name) and p.fn_name.isidentifier(), "fn_name",
-                 f"call-style tests need a function name, got {p.fn_name!r}")
+        _require(
+            bool(p.fn_name) and p.fn_name.isidentifier(),
+            "fn_name",
+            f"call-style tests need a function name, got {p.fn_name!r}",
+        )
     for i, test in enumerate(p.tests):
         _check_test(style, i, test.input, test.output)
 
@@ -153,18 +158,18 @@ def _check_test(style: TestStyle, i: int, test_input: str, test_output: str) -> 
         try:
             args = json.loads(test_input)
         except ValueError as err:
-            raise _FieldError(f"tests[{i}].input", f"call arguments are not JSON ({err})")
+            raise _FieldError(f"tests[{i}].input", f"call arguments are not JSON ({err})") from None
         _require(isinstance(args, list), f"tests[{i}].input", "call arguments must be a JSON array")
         try:
             json.loads(test_output)
         except ValueError as err:
-            raise _FieldError(f"tests[{i}].output", f"expected value is not JSON ({err})")
+            raise _FieldError(f"tests[{i}].output", f"expected value is not JSON ({err})") from None
     elif style is TestStyle.ASSERT:
         _require(bool(test_input.strip()), f"tests[{i}].input", "assert test has no code")
         try:
             compile(test_input, f"<test {i}>", "exec")
         except (SyntaxError, ValueError) as err:
-            raise _FieldError(f"tests[{i}].input", f"test code does not compile ({err})")
+            raise _FieldError(f"tests[{i}].input", f"test code does not compile ({err})") from None
 
 
 def _is_json_object(text: str) -> bool:
@@ -187,8 +192,11 @@ def _check_verification(v: Verification) -> None:
     _require(v.time_s >= 0, "time_s", "must not be negative")
     _require(v.attempts >= 1, "attempts", "must be at least 1")
     if Verdict(v.verdict) is Verdict.ACCEPTED:
-        _require(v.total > 0 and v.passed == v.total, "verdict",
-                 f"accepted needs every test passed, got {v.passed}/{v.total}")
+        _require(
+            v.total > 0 and v.passed == v.total,
+            "verdict",
+            f"accepted needs every test passed, got {v.passed}/{v.total}",
+        )
 
 
 def _check_dataset_row(r: DatasetRow) -> None:
@@ -209,6 +217,14 @@ def _check_removal(r: RemovalRow) -> None:
     _require(0.0 <= r.similarity <= 1.0, "similarity", f"must be within 0..1, got {r.similarity}")
 
 
+_REASON_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_dropped(d: Dropped) -> None:
+    _require_text(d, "stage", "reason")
+    _require(bool(_REASON_SLUG.match(d.reason)), "reason", f"must be a slug (a-z, 0-9, _), got {d.reason!r}")
+
+
 _RECORD_RULES = {
     Problem: _check_problem,
     Trajectory: _check_trajectory,
@@ -216,4 +232,5 @@ _RECORD_RULES = {
     DatasetRow: _check_dataset_row,
     QuarantineRow: _check_quarantine,
     RemovalRow: _check_removal,
+    Dropped: _check_dropped,
 }

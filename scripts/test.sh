@@ -5,4 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/docker.sh   # Docker engine + sandbox image (the verification stage needs them)
 scripts/browser.sh  # Debian's chromium, for the real-browser test of the Dagster UI
+echo "[test] ruff check + ruff format --check"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

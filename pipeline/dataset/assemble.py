@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.dataset.filters import FilterSettings, rejection_reason, stw_response
-from schemas import DatasetRow, Problem, Profile, TestStyle, Trajectory, Verdict, Verification, validate
+from schemas import DatasetRow, Dropped, Problem, Profile, TestStyle, Trajectory, Verdict, Verification, validate
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,11 @@ class AssemblySettings:
 class Assembly:
     accepted: list[DatasetRow]
     failed: list[DatasetRow]
-    removed: Counter  # reason -> count (filters, missing verification)
+    dropped: list[Dropped]  # filters, missing verification
+
+    @property
+    def removed(self) -> Counter:
+        return Counter(d.reason for d in self.dropped)
 
 
 def question_text(problem: Problem) -> str:
@@ -51,41 +55,67 @@ def difficulty(pass_rate: float, settings: AssemblySettings) -> str:
 
 
 def _row(problem: Problem, t: Trajectory, v: Verification, label: str) -> DatasetRow:
-    return validate(DatasetRow(
-        id=t.id, question=question_text(problem), response=stw_response(t.reasoning, t.answer),
-        token_num=max(1, t.completion_tokens), problem_id=problem.id, source=problem.source,
-        teacher_model=t.teacher_model, profile=t.profile, verdict=v.verdict, passed=v.passed, total=v.total,
-        difficulty=label, params_hash=t.params_hash, trajectory_id=t.id))
+    return validate(
+        DatasetRow(
+            id=t.id,
+            question=question_text(problem),
+            response=stw_response(t.reasoning, t.answer),
+            token_num=max(1, t.completion_tokens),
+            problem_id=problem.id,
+            source=problem.source,
+            teacher_model=t.teacher_model,
+            profile=t.profile,
+            verdict=v.verdict,
+            passed=v.passed,
+            total=v.total,
+            difficulty=label,
+            params_hash=t.params_hash,
+            trajectory_id=t.id,
+        )
+    )
 
 
-def assemble(problems: dict[str, Problem], trajectories: Sequence[Trajectory], verifications: Sequence[Verification],
-             settings: AssemblySettings = AssemblySettings()) -> Assembly:
+def assemble(
+    problems: dict[str, Problem],
+    trajectories: Sequence[Trajectory],
+    verifications: Sequence[Verification],
+    settings: AssemblySettings = AssemblySettings(),
+) -> Assembly:
     if settings.selection not in ("shortest", "all"):
         raise ValueError(f"selection must be 'shortest' or 'all', got {settings.selection!r}")
-    kept, removed = filter_verified(problems, trajectories, verifications, settings)
-    return select(problems, kept, removed, settings)
+    kept, dropped = filter_verified(problems, trajectories, verifications, settings)
+    return select(problems, kept, dropped, settings)
 
 
-def filter_verified(problems: dict[str, Problem], trajectories: Sequence[Trajectory],
-                    verifications: Sequence[Verification], settings: AssemblySettings):
-    """(verified trajectories per problem that pass the Z1 filters, removal counts by reason)."""
+def filter_verified(
+    problems: dict[str, Problem],
+    trajectories: Sequence[Trajectory],
+    verifications: Sequence[Verification],
+    settings: AssemblySettings,
+):
+    """(verified trajectories per problem that pass the Z1 filters, the dropped ones with why)."""
     verdict_of = {v.solution_id: v for v in verifications}
-    removed: Counter = Counter()
+    dropped: list[Dropped] = []
     kept: dict[str, list[tuple[Trajectory, Verification]]] = defaultdict(list)
     for t in trajectories:
         v = verdict_of.get(t.id)
         if t.problem_id not in problems or v is None or v.verdict is Verdict.SANDBOX_ERROR:
-            removed["not verified"] += 1
+            why = (
+                "problem not in the training split"
+                if t.problem_id not in problems
+                else ("no verdict" if v is None else "sandbox error")
+            )
+            dropped.append(Dropped("dataset", t.id, "not_verified", why))
             continue
-        reason = rejection_reason(t.reasoning, t.completion_tokens, settings.filters)
-        if reason is not None:
-            removed[reason.split(" (")[0]] += 1
+        rejected = rejection_reason(t.reasoning, t.completion_tokens, settings.filters)
+        if rejected is not None:
+            dropped.append(Dropped("dataset", t.id, *rejected))
             continue
         kept[t.problem_id].append((t, v))
-    return kept, removed
+    return kept, dropped
 
 
-def select(problems: dict[str, Problem], kept: dict, removed: Counter, settings: AssemblySettings) -> Assembly:
+def select(problems: dict[str, Problem], kept: dict, dropped: list[Dropped], settings: AssemblySettings) -> Assembly:
     """Accepted rows (shortest or all per profile) and failed rows, with difficulty labels."""
     accepted, failed = [], []
     for problem_id in sorted(kept):
@@ -95,8 +125,10 @@ def select(problems: dict[str, Problem], kept: dict, removed: Counter, settings:
         problem = problems[problem_id]
         failed += [_row(problem, t, v, label) for t, v in pairs if v.verdict is not Verdict.ACCEPTED]
         for profile in Profile:
-            good = sorted(((t, v) for t, v in pairs if t.profile is profile and v.verdict is Verdict.ACCEPTED),
-                          key=lambda tv: (tv[0].completion_tokens, tv[0].id))
+            good = sorted(
+                ((t, v) for t, v in pairs if t.profile is profile and v.verdict is Verdict.ACCEPTED),
+                key=lambda tv: (tv[0].completion_tokens, tv[0].id),
+            )
             chosen = good[:1] if settings.selection == "shortest" else good
             accepted += [_row(problem, t, v, label) for t, v in chosen]
-    return Assembly(accepted, failed, removed)
+    return Assembly(accepted, failed, dropped)

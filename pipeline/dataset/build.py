@@ -7,36 +7,61 @@ the fine-tuning job's length-harmonizing loss) and one config per requested Sky-
 
 from __future__ import annotations
 
-import json
+import shutil
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from pipeline.common.layout import DataLayout, require_unique
 from pipeline.dataset.assemble import AssemblySettings, filter_verified, select
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
 from pipeline.dataset.variants import write_variants
-from schemas import DatasetRow, Problem, Trajectory, Verdict, Verification, read_parquet, to_table
+from schemas import (
+    DatasetRow,
+    Dropped,
+    Problem,
+    Trajectory,
+    Verdict,
+    Verification,
+    read_parquet,
+    to_table,
+    write_parquet,
+)
+
+STAGE = "dataset"
 
 
 @dataclass
 class BuiltDataset:
     configs: dict[str, list[DatasetRow]]
-    removed: Counter
+    dropped: list[Dropped]
     files: dict[str, list[Path]]
 
+    @property
+    def removed(self) -> Counter:
+        return Counter(d.reason for d in self.dropped)
 
-def read_stage_files(data: Path) -> tuple[dict[str, Problem], list[Trajectory], list[Verification]]:
-    problems = {p.id: p for p in read_parquet(data / "problems" / "train.parquet", Problem)}
-    trajectories = [t for path in sorted((data / "trajectories").glob("shard-*.parquet"))
-                    for t in read_parquet(path, Trajectory)]
-    verifications = [v for path in sorted((data / "verification").glob("shard-*.parquet"))
-                     for v in read_parquet(path, Verification)]
-    return problems, trajectories, verifications
+
+def read_stage_files(
+    layout: DataLayout, shards: Sequence[str]
+) -> tuple[dict[str, Problem], list[Trajectory], list[Verification]]:
+    """The training problems and exactly the listed shards' trajectories and verdicts, through the
+    manifests (never a glob: a shard left by an earlier run with another shard count is not read)."""
+    problems = read_parquet(layout.handed_off("problems", layout.problems_file("train")), Problem)
+    trajectories = [t for path in layout.manifest_paths("trajectories", shards) for t in read_parquet(path, Trajectory)]
+    verifications = [
+        v for path in layout.manifest_paths("verification", shards) for v in read_parquet(path, Verification)
+    ]
+    require_unique((p.id for p in problems), "problems (train)")
+    require_unique((t.id for t in trajectories), f"trajectories of shards {list(shards)}")
+    require_unique((v.solution_id for v in verifications), f"verifications of shards {list(shards)}")
+    return {p.id: p for p in problems}, trajectories, verifications
 
 
 def length_harmonized_table(rows: list[DatasetRow], settings: PrunerSettings) -> tuple[pa.Table, list[DatasetRow]]:
@@ -50,30 +75,33 @@ def length_harmonized_table(rows: list[DatasetRow], settings: PrunerSettings) ->
     return table, kept
 
 
-def build_dataset(data: str | Path, out_dir: str | Path, assembly: AssemblySettings = AssemblySettings(),
-                  pruner: PrunerSettings = PrunerSettings(), target_bytes: int = DEFAULT_TARGET_BYTES,
-                  variants: Sequence[Perturbation] = ()) -> BuiltDataset:
-    data = Path(data)
-    problems, trajectories, verifications = read_stage_files(data)
-    kept, removed_by_filters = filter_verified(problems, trajectories, verifications, assembly)
-    assembled = select(problems, kept, removed_by_filters, assembly)
-    every_verified = select(problems, kept, Counter(), replace(assembly, selection="all"))
+def build_dataset(
+    layout: DataLayout,
+    shards: Sequence[str],
+    assembly: AssemblySettings = AssemblySettings(),
+    pruner: PrunerSettings = PrunerSettings(),
+    target_bytes: int = DEFAULT_TARGET_BYTES,
+    variants: Sequence[Perturbation] = (),
+) -> BuiltDataset:
+    problems, trajectories, verifications = read_stage_files(layout, shards)
+    out_dir = layout.hub_dir()
+    kept, dropped = filter_verified(problems, trajectories, verifications, assembly)
+    assembled = select(problems, kept, dropped, assembly)
+    every_verified = select(problems, kept, [], replace(assembly, selection="all"))
     configs = {"default": assembled.accepted, "failed": assembled.failed}
-    files = {name: write_shards(to_table(rows, DatasetRow), out_dir, name, target_bytes)
-             for name, rows in configs.items()}
-    harmonized, kept = length_harmonized_table(every_verified.accepted + every_verified.failed, pruner)
+    files = {
+        name: write_shards(to_table(rows, DatasetRow), out_dir, name, target_bytes) for name, rows in configs.items()
+    }
+    harmonized, kept_rows = length_harmonized_table(every_verified.accepted + every_verified.failed, pruner)
     files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
-    configs["length_harmonized"] = kept
+    configs["length_harmonized"] = kept_rows
     if variants:
         by_id = {t.id: t for t in trajectories}
         for name, paths in write_variants(assembled.accepted, by_id, variants, out_dir, target_bytes).items():
             files[name], configs[name] = paths, assembled.accepted
-    removed = Counter(assembled.removed)
-    summary = data / "reports" / "problems_summary.json"
-    if summary.exists():  # what the problems stage removed belongs on the card too
-        for counts in json.loads(summary.read_text())["per_source"].values():
-            for stage in ("quarantined", "duplicates", "contaminated"):
-                removed[f"problems: {stage}"] += counts[stage]
-    (data / "reports").mkdir(parents=True, exist_ok=True)
-    (data / "reports" / "dataset_removed.json").write_text(json.dumps(dict(removed), indent=2, sort_keys=True))
-    return BuiltDataset(configs, removed, files)
+    for config in layout.hub_configs():  # a config of an earlier build (another variant) must not linger
+        if not files.get(config):
+            shutil.rmtree(layout.hub_config_dir(config))
+    write_parquet(assembled.dropped, Dropped, layout.dropped_file(STAGE))
+    layout.write_manifest(STAGE, [(p, pq.read_metadata(p).num_rows) for paths in files.values() for p in paths])
+    return BuiltDataset(configs, assembled.dropped, files)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
+from pipeline.common.tables import markdown_table
 from schemas import DatasetRow
 
 HISTOGRAM = "token_lengths.png"
@@ -24,32 +25,49 @@ def configs_block(out_dir: Path, configs: Sequence[str], split: str = "train") -
     if "default" in configs:
         entries[list(configs).index("default")]["default"] = True
     infos = [_dataset_info(sorted((out_dir / c).glob(f"{split}-*.parquet")), c, split) for c in configs]
-    return yaml.safe_dump({"configs": entries, "dataset_info": infos, "license": "other",
-                           "task_categories": ["text-generation"]}, sort_keys=False)
+    return yaml.safe_dump(
+        {"configs": entries, "dataset_info": infos, "license": "other", "task_categories": ["text-generation"]},
+        sort_keys=False,
+    )
 
 
 def _dataset_info(files: Sequence[Path], config: str, split: str) -> dict:
     metas = [pq.read_metadata(f) for f in files]
     num_bytes = sum(m.row_group(i).total_byte_size for m in metas for i in range(m.num_row_groups))
-    return {"config_name": config,
-            "splits": [{"name": split, "num_bytes": num_bytes, "num_examples": sum(m.num_rows for m in metas)}],
-            "download_size": sum(f.stat().st_size for f in files), "dataset_size": num_bytes}
+    return {
+        "config_name": config,
+        "splits": [{"name": split, "num_bytes": num_bytes, "num_examples": sum(m.num_rows for m in metas)}],
+        "download_size": sum(f.stat().st_size for f in files),
+        "dataset_size": num_bytes,
+    }
 
 
 def _counts_table(title: str, counts: Counter) -> str:
-    lines = [f"| {title} | rows |", "| --- | ---: |"]
-    lines += [f"| {key} | {n:,} |" for key, n in sorted(counts.items())]
-    return "\n".join(lines)
+    rows = [{title: key, "rows": f"{n:,}"} for key, n in sorted(counts.items())]
+    return markdown_table(rows, [title, "rows"], numeric=["rows"])
 
 
 def _length_table(rows: Sequence[DatasetRow]) -> str:
-    lines = ["| profile | rows | mean tokens | median | max |", "| --- | ---: | ---: | ---: | ---: |"]
+    columns = ["profile", "rows", "mean tokens", "median", "max"]
+    lines = []
     for profile in ("short", "long"):
         lengths = [r.token_num for r in rows if r.profile.value == profile]
         if lengths:
-            lines.append(f"| {profile} | {len(lengths):,} | {statistics.fmean(lengths):,.0f} | "
-                         f"{statistics.median(lengths):,.0f} | {max(lengths):,} |")
-    return "\n".join(lines)
+            lines.append(
+                dict(
+                    zip(
+                        columns,
+                        (
+                            profile,
+                            f"{len(lengths):,}",
+                            f"{statistics.fmean(lengths):,.0f}",
+                            f"{statistics.median(lengths):,.0f}",
+                            f"{max(lengths):,}",
+                        ),
+                    )
+                )
+            )
+    return markdown_table(lines, columns, numeric=columns[1:])
 
 
 def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
@@ -72,8 +90,9 @@ def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
     return path
 
 
-def write_card(out_dir: str | Path, title: str, configs: Mapping[str, Sequence[DatasetRow]],
-               removals: Mapping[str, int]) -> Path:
+def write_card(
+    out_dir: str | Path, title: str, configs: Mapping[str, Sequence[DatasetRow]], removals: Mapping[str, int]
+) -> Path:
     """README.md for the folder: YAML configs, what each config holds, statistics, removals."""
     out_dir = Path(out_dir)
     present = [name for name, rows in configs.items() if rows]  # empty configs are not written
@@ -86,8 +105,12 @@ def write_card(out_dir: str | Path, title: str, configs: Mapping[str, Sequence[D
         "Coding problems with SHORT and LONG reasoning trajectories from teacher models, in the Shifted "
         "Thinking Window format (`response` = reasoning + final answer, no think tags), every solution "
         "verified by running its code against the problem's tests in a sandbox.\n",
-        "## Configs\n\n" + "\n".join(f"- `{name}`: {len(rows):,} rows" + ("" if rows else " (empty: not written)")
-                                      for name, rows in configs.items()) + "\n",
+        "## Configs\n\n"
+        + "\n".join(
+            f"- `{name}`: {len(rows):,} rows" + ("" if rows else " (empty: not written)")
+            for name, rows in configs.items()
+        )
+        + "\n",
         "## Statistics (`default`)\n",
         f"Verified rows: {accepted:,} of {len(main):,}.\n",
         _counts_table("source", Counter(r.source for r in main)) + "\n",

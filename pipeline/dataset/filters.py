@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.text import words
+from pipeline.problems.text import words
 
 THINK_TAG = re.compile(r"</?think>")
 MIN_NGRAMS = 50
@@ -35,13 +35,15 @@ def repetition_ratio(text: str, n: int = 4) -> float:
     return 1.0 - len(set(zip(*(tokens[i:] for i in range(n))))) / total
 
 
-def rejection_reason(reasoning: str, token_num: int, settings: FilterSettings = FilterSettings()) -> str | None:
-    """Why a trajectory is filtered out (None: it stays)."""
+def rejection_reason(
+    reasoning: str, token_num: int, settings: FilterSettings = FilterSettings()
+) -> tuple[str, str] | None:
+    """Why a trajectory is filtered out, as (reason slug, detail); None: it stays."""
     if token_num > settings.token_budget:
-        return f"over the token budget ({token_num} > {settings.token_budget})"
+        return "over_token_budget", f"{token_num} > {settings.token_budget} tokens"
     ratio = repetition_ratio(reasoning, settings.repetition_ngram)
     if ratio > settings.max_repetition:
-        return f"repetitive reasoning ({ratio:.2f} of {settings.repetition_ngram}-grams repeated)"
+        return "repetitive", f"{ratio:.2f} of {settings.repetition_ngram}-grams repeated"
     return None
 
 

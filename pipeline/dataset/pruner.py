@@ -59,9 +59,15 @@ def problem_stats(outcomes: Sequence[SampleOutcome]) -> dict[str, ProblemStats]:
         if outcome.length <= 0:
             raise ValueError(f"sample {outcome.sample_id!r}, field 'length': must be positive, got {outcome.length}")
         by_problem[outcome.problem_id].append(outcome)
-    return {pid: ProblemStats(pid, len(group), statistics.fmean(o.length for o in group),
-                              statistics.fmean(float(o.correct) for o in group))
-            for pid, group in by_problem.items()}
+    return {
+        pid: ProblemStats(
+            pid,
+            len(group),
+            statistics.fmean(o.length for o in group),
+            statistics.fmean(float(o.correct) for o in group),
+        )
+        for pid, group in by_problem.items()
+    }
 
 
 def reward(outcome: SampleOutcome, stats: ProblemStats, lam: float) -> float:
@@ -84,11 +90,16 @@ def harmonize(outcomes: Sequence[SampleOutcome], settings: PrunerSettings = Prun
     by_problem: dict[str, list[SampleOutcome]] = defaultdict(list)
     for outcome in outcomes:
         by_problem[outcome.problem_id].append(outcome)
-    kept = [o for pid in sorted(by_problem) for o in _kept(sorted(by_problem[pid], key=lambda o: o.sample_id), settings)]
+    kept = [
+        o for pid in sorted(by_problem) for o in _kept(sorted(by_problem[pid], key=lambda o: o.sample_id), settings)
+    ]
     raw = [reward(o, stats[o.problem_id], settings.lam) for o in kept]
     clipped = [min(settings.clip_high, max(settings.clip_low, r)) for r in raw]
     mean = statistics.fmean(clipped) if clipped else 0.0
     spread = statistics.pstdev(clipped) if len(clipped) > 1 else 0.0
-    return [HarmonizedSample(o.sample_id, o.problem_id, o.length, o.correct, r, c,
-                             (c - mean) / spread if spread > 0 else 0.0)
-            for o, r, c in zip(kept, raw, clipped)]
+    return [
+        HarmonizedSample(
+            o.sample_id, o.problem_id, o.length, o.correct, r, c, (c - mean) / spread if spread > 0 else 0.0
+        )
+        for o, r, c in zip(kept, raw, clipped)
+    ]

@@ -42,13 +42,19 @@ def files_to_publish(folder: Path) -> list[Path]:
     return files
 
 
-def publish(folder: str | Path, settings: PublishSettings, api=None, log: Callable[[str], None] = print) -> PublishReport:
+def publish(
+    folder: str | Path, settings: PublishSettings, api=None, log: Callable[[str], None] = print
+) -> PublishReport:
     folder = Path(folder)
     if "/" not in settings.repo_id:
         raise PublishError(f"repo_id must look like 'owner/name', got {settings.repo_id!r}")
     files = files_to_publish(folder)
-    report = PublishReport(settings.repo_id, tuple(str(p.relative_to(folder)) for p in files),
-                           sum(p.stat().st_size for p in files), settings.dry_run)
+    report = PublishReport(
+        settings.repo_id,
+        tuple(str(p.relative_to(folder)) for p in files),
+        sum(p.stat().st_size for p in files),
+        settings.dry_run,
+    )
     if settings.dry_run:
         log(f"dry run: would upload {len(files)} files ({report.bytes:,} bytes) to datasets/{settings.repo_id}")
         return report
@@ -60,7 +66,12 @@ def publish(folder: str | Path, settings: PublishSettings, api=None, log: Callab
 
         api = HfApi(token=token)
     api.create_repo(settings.repo_id, repo_type="dataset", private=settings.private, exist_ok=True)
-    api.upload_large_folder(repo_id=settings.repo_id, folder_path=str(folder), repo_type="dataset",
-                            private=settings.private, allow_patterns=list(PUBLISHED_PATTERNS))
+    api.upload_large_folder(
+        repo_id=settings.repo_id,
+        folder_path=str(folder),
+        repo_type="dataset",
+        private=settings.private,
+        allow_patterns=list(PUBLISHED_PATTERNS),
+    )
     log(f"published {len(files)} files to datasets/{settings.repo_id}")
     return report

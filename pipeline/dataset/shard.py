@@ -16,6 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from schemas.atomic import atomic_path
+
 DEFAULT_TARGET_BYTES = 256 * 1024 * 1024
 
 
@@ -23,8 +25,9 @@ def shard_paths(out_dir: Path, config: str, count: int, split: str = "train") ->
     return [out_dir / config / f"{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
 
 
-def write_shards(table: pa.Table, out_dir: str | Path, config: str, target_bytes: int = DEFAULT_TARGET_BYTES,
-                 split: str = "train") -> list[Path]:
+def write_shards(
+    table: pa.Table, out_dir: str | Path, config: str, target_bytes: int = DEFAULT_TARGET_BYTES, split: str = "train"
+) -> list[Path]:
     if target_bytes <= 0:
         raise ValueError(f"target_bytes must be positive, got {target_bytes}")
     out_dir = Path(out_dir)
@@ -39,7 +42,6 @@ def write_shards(table: pa.Table, out_dir: str | Path, config: str, target_bytes
     per_shard = math.ceil(table.num_rows / count)
     paths = shard_paths(out_dir, config, count, split)
     for i, path in enumerate(paths):
-        tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(table.slice(i * per_shard, per_shard), tmp, compression="zstd")
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            pq.write_table(table.slice(i * per_shard, per_shard), tmp, compression="zstd")
     return paths

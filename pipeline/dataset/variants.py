@@ -31,8 +31,9 @@ def variant_name(perturbation: Perturbation) -> str:
     return f"{perturbation.kind}-{round(perturbation.rate * 100)}"
 
 
-def variant_table(rows: Sequence[DatasetRow], trajectories: dict[str, Trajectory],
-                  perturbation: Perturbation) -> pa.Table:
+def variant_table(
+    rows: Sequence[DatasetRow], trajectories: dict[str, Trajectory], perturbation: Perturbation
+) -> pa.Table:
     ordered = sorted(rows, key=lambda r: r.id)
     perturbed = []
     for index, row in enumerate(ordered):
@@ -56,8 +57,14 @@ def _write_one(perturbation: Perturbation) -> tuple[str, list]:
     return name, write_shards(variant_table(rows, trajectories, perturbation), out_dir, name, target_bytes)
 
 
-def write_variants(rows: Sequence[DatasetRow], trajectories: dict[str, Trajectory], variants: Sequence[Perturbation],
-                   out_dir, target_bytes: int, workers: int | None = None) -> dict[str, list]:
+def write_variants(
+    rows: Sequence[DatasetRow],
+    trajectories: dict[str, Trajectory],
+    variants: Sequence[Perturbation],
+    out_dir,
+    target_bytes: int,
+    workers: int | None = None,
+) -> dict[str, list]:
     """Every variant's shards, one variant per core (forked workers share the inputs)."""
     import multiprocessing
     import os

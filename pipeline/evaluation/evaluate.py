@@ -17,11 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from pipeline.common import tables
 from pipeline.dataset.assemble import question_text
 from pipeline.evaluation.stw import Generator, StwResult
 from sandbox.extract import extract_code
 from sandbox.verify import Executor, Solution, VerifySettings, verify_all
 from schemas import Problem, Split, Verdict, Verification
+from schemas.atomic import atomic_path
 
 Log = Callable[[str], None]
 
@@ -76,8 +78,9 @@ def check_held_out(problems: Sequence[Problem], allow_non_eval: bool = False) ->
     """Refuse problems outside Split.EVAL (unless allowed) and problems without tests."""
     untested = [p.id for p in problems if not p.tests]
     if untested:
-        raise ValueError(f"{len(untested)} problems have no tests, so no verdict is possible: "
-                         f"{', '.join(untested[:5])}")
+        raise ValueError(
+            f"{len(untested)} problems have no tests, so no verdict is possible: {', '.join(untested[:5])}"
+        )
     ids = [p.id for p in problems]
     if len(set(ids)) != len(ids):
         raise ValueError("problem ids must be unique: each problem is generated and judged once per (model, budget)")
@@ -87,7 +90,8 @@ def check_held_out(problems: Sequence[Problem], allow_non_eval: bool = False) ->
             f"{len(outside)} of {len(problems)} problems are not in the held-out split "
             f"(Split.EVAL), e.g. {', '.join(outside[:5])}: evaluation runs on held-out problems "
             "only, as training problems would measure memorisation; pass allow_non_eval=True "
-            "to evaluate them anyway")
+            "to evaluate them anyway"
+        )
 
 
 def sample_id(model: str, budget: int) -> str:
@@ -103,32 +107,55 @@ def aggregate(samples: Sequence[EvalSample]) -> list[EvalRow]:
     for (model, budget), group in groups.items():
         n = len(group)
         accepted = sum(s.verdict == Verdict.ACCEPTED.value for s in group)
-        rows.append(EvalRow(
-            model=model, budget=budget, problems=n, accepted=accepted, pass_at_1=accepted / n,
-            avg_thinking_tokens=sum(s.thinking_tokens for s in group) / n,
-            budget_hit_rate=sum(s.budget_hit for s in group) / n,
-            avg_answer_tokens=sum(s.answer_tokens for s in group) / n,
-            sandbox_errors=sum(s.verdict == Verdict.SANDBOX_ERROR.value for s in group)))
+        rows.append(
+            EvalRow(
+                model=model,
+                budget=budget,
+                problems=n,
+                accepted=accepted,
+                pass_at_1=accepted / n,
+                avg_thinking_tokens=sum(s.thinking_tokens for s in group) / n,
+                budget_hit_rate=sum(s.budget_hit for s in group) / n,
+                avg_answer_tokens=sum(s.answer_tokens for s in group) / n,
+                sandbox_errors=sum(s.verdict == Verdict.SANDBOX_ERROR.value for s in group),
+            )
+        )
     return rows
 
 
+EVAL_COLUMNS = (
+    "model",
+    "budget",
+    "problems",
+    "pass@1",
+    "avg thinking tokens",
+    "budget hit",
+    "avg answer tokens",
+    "sandbox errors",
+)
+
+
 def markdown_table(rows: Sequence[EvalRow]) -> str:
-    """A GitHub-style table, aligned so it also reads well in a terminal."""
-    header = ["model", "budget", "problems", "pass@1", "avg thinking tokens", "budget hit",
-              "avg answer tokens", "sandbox errors"]
-    body = [[r.model, str(r.budget), str(r.problems), f"{100 * r.pass_at_1:.1f}% ({r.accepted})",
-             f"{r.avg_thinking_tokens:.1f}", f"{100 * r.budget_hit_rate:.1f}%", f"{r.avg_answer_tokens:.1f}",
-             str(r.sandbox_errors)] for r in rows]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    numeric = [False] + [True] * (len(header) - 1)
-
-    def fmt(cells: list[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) if num else c.ljust(w)
-                                 for c, w, num in zip(cells, widths, numeric)) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
-                          for w, num in zip(widths, numeric)) + "|"
-    return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
+    """The evaluation table, one line per (model, budget)."""
+    cells = [
+        dict(
+            zip(
+                EVAL_COLUMNS,
+                (
+                    r.model,
+                    r.budget,
+                    r.problems,
+                    f"{100 * r.pass_at_1:.1f}% ({r.accepted})",
+                    f"{r.avg_thinking_tokens:.1f}",
+                    f"{100 * r.budget_hit_rate:.1f}%",
+                    f"{r.avg_answer_tokens:.1f}",
+                    r.sandbox_errors,
+                ),
+            )
+        )
+        for r in rows
+    ]
+    return tables.markdown_table(cells, EVAL_COLUMNS, numeric=EVAL_COLUMNS[1:])
 
 
 def plot_curve(rows: Sequence[EvalRow], path: str | Path, title: str = "pass@1 vs thinking tokens") -> Path:
@@ -163,10 +190,8 @@ def write_samples(samples: Sequence[EvalSample], path: str | Path) -> Path:
     types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
     schema = pa.schema([(f.name, types[str(f.type)]) for f in fields(EvalSample)])
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    pq.write_table(pa.Table.from_pylist([asdict(s) for s in samples], schema=schema), tmp, compression="zstd")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.Table.from_pylist([asdict(s) for s in samples], schema=schema), tmp, compression="zstd")
     return path
 
 
@@ -176,23 +201,44 @@ def write_report(report: EvalReport, out_dir: str | Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     table = out_dir / "report.md"
     table.write_text(report.table() + "\n", encoding="utf-8")
-    return {"samples": write_samples(report.samples, out_dir / "samples.parquet"), "table": table,
-            "curve": plot_curve(report.rows, out_dir / "curve.png")}
+    return {
+        "samples": write_samples(report.samples, out_dir / "samples.parquet"),
+        "table": table,
+        "curve": plot_curve(report.rows, out_dir / "curve.png"),
+    }
 
 
-def to_sample(problem: Problem, model: str, budget: int, result: StwResult, verification: Verification,
-              seconds: float) -> EvalSample:
-    return EvalSample(problem_id=problem.id, model=model, budget=budget, verdict=Verdict(verification.verdict).value,
-                      passed=verification.passed, total=verification.total,
-                      thinking_tokens=result.thinking_tokens, answer_tokens=result.answer_tokens,
-                      budget_hit=result.budget_hit, text=result.text, code=extract_code(result.text),
-                      generation_s=round(seconds, 3))
+def to_sample(
+    problem: Problem, model: str, budget: int, result: StwResult, verification: Verification, seconds: float
+) -> EvalSample:
+    return EvalSample(
+        problem_id=problem.id,
+        model=model,
+        budget=budget,
+        verdict=Verdict(verification.verdict).value,
+        passed=verification.passed,
+        total=verification.total,
+        thinking_tokens=result.thinking_tokens,
+        answer_tokens=result.answer_tokens,
+        budget_hit=result.budget_hit,
+        text=result.text,
+        code=extract_code(result.text),
+        generation_s=round(seconds, 3),
+    )
 
 
-def evaluate(models: Mapping[str, Generator], problems: Sequence[Problem], budgets: Sequence[int],
-             executor: Executor, answer_tokens: int = 1024, workers: int = 2,
-             settings: VerifySettings = VerifySettings(), allow_non_eval: bool = False,
-             out_dir: str | Path | None = None, log: Log = print) -> EvalReport:
+def evaluate(
+    models: Mapping[str, Generator],
+    problems: Sequence[Problem],
+    budgets: Sequence[int],
+    executor: Executor,
+    answer_tokens: int = 1024,
+    workers: int = 2,
+    settings: VerifySettings = VerifySettings(),
+    allow_non_eval: bool = False,
+    out_dir: str | Path | None = None,
+    log: Log = print,
+) -> EvalReport:
     """Generate for every (model, budget, problem), verify in the sandbox, aggregate.
 
     With `out_dir`, the report is written there as well (`write_report`)."""
@@ -210,14 +256,17 @@ def evaluate(models: Mapping[str, Generator], problems: Sequence[Problem], budge
                 raise RuntimeError(f"{name} returned {len(results)} generations for {len(problems)} problems")
             per_problem = (time.monotonic() - started) / len(problems)
             tokens = sum(r.total_tokens for r in results)
-            log(f"{name} budget {budget}: {len(problems)} generations, {tokens} tokens in "
-                f"{per_problem * len(problems):.1f}s ({tokens / max(per_problem * len(problems), 1e-9):.1f} tok/s)")
+            log(
+                f"{name} budget {budget}: {len(problems)} generations, {tokens} tokens in "
+                f"{per_problem * len(problems):.1f}s ({tokens / max(per_problem * len(problems), 1e-9):.1f} tok/s)"
+            )
             generated += [(name, budget, p, r, per_problem) for p, r in zip(problems, results)]
     solutions = [Solution(p.id, sample_id(name, budget), r.text) for name, budget, p, r, _ in generated]
-    verdicts = {(v.problem_id, v.solution_id): v
-                for v in verify_all(by_id, solutions, executor, workers, settings)}
-    samples = [to_sample(p, name, budget, r, verdicts[(p.id, sample_id(name, budget))], secs)
-               for name, budget, p, r, secs in generated]
+    verdicts = {(v.problem_id, v.solution_id): v for v in verify_all(by_id, solutions, executor, workers, settings)}
+    samples = [
+        to_sample(p, name, budget, r, verdicts[(p.id, sample_id(name, budget))], secs)
+        for name, budget, p, r, secs in generated
+    ]
     report = EvalReport(aggregate(samples), samples)
     if out_dir is not None:
         paths = write_report(report, out_dir)

@@ -52,8 +52,7 @@ def continuation_prompt(prompt: str, generated: str, stopped_for_length: bool) -
     return prompt + generated + CONTINUATION_PHRASE if stopped_for_length else None
 
 
-def continuation_ids(prompt_ids: Sequence[int], generated_ids: Sequence[int],
-                     phrase_ids: Sequence[int]) -> list[int]:
+def continuation_ids(prompt_ids: Sequence[int], generated_ids: Sequence[int], phrase_ids: Sequence[int]) -> list[int]:
     """The same at token level: the exact tokens pass 1 saw and produced, then the phrase."""
     return [*prompt_ids, *generated_ids, *phrase_ids]
 
@@ -84,7 +83,7 @@ def check_budgets(budget: int, answer_tokens: int) -> None:
 
 def batches(order: Sequence[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(order), max(1, size)):
-        yield list(order[start:start + max(1, size)])
+        yield list(order[start : start + max(1, size)])
 
 
 class LocalGenerator:
@@ -103,8 +102,7 @@ class LocalGenerator:
 
     def render(self, question: str) -> str:
         """The prompt text: the chat template's user turn plus the assistant header."""
-        return self.tokenizer.apply_chat_template(user_messages(question), tokenize=False,
-                                                  add_generation_prompt=True)
+        return self.tokenizer.apply_chat_template(user_messages(question), tokenize=False, add_generation_prompt=True)
 
     def prompt_ids(self, question: str) -> list[int]:
         # The template already holds any BOS it wants: don't let the tokenizer add another.
@@ -116,23 +114,34 @@ class LocalGenerator:
         self.check_context(max((len(p) for p in prompts), default=0) + budget + len(self.phrase_ids) + answer_tokens)
         first = self.greedy(prompts, budget)
         hit = [i for i, (_, stopped) in enumerate(first) if not stopped]
-        second = dict(zip(hit, self.greedy([continuation_ids(prompts[i], first[i][0], self.phrase_ids)
-                                            for i in hit], answer_tokens)))
+        second = dict(
+            zip(
+                hit,
+                self.greedy([continuation_ids(prompts[i], first[i][0], self.phrase_ids) for i in hit], answer_tokens),
+            )
+        )
         results = []
         for i, (ids, _stopped) in enumerate(first):
             pass2 = second.get(i, ([], False))[0]
             tail = [*self.phrase_ids, *pass2] if i in second else []
-            results.append(StwResult(text=self.tokenizer.decode([*ids, *tail], skip_special_tokens=True),
-                                     thinking_tokens=len(ids), budget_hit=i in second,
-                                     answer_tokens=len(pass2)))
+            results.append(
+                StwResult(
+                    text=self.tokenizer.decode([*ids, *tail], skip_special_tokens=True),
+                    thinking_tokens=len(ids),
+                    budget_hit=i in second,
+                    answer_tokens=len(pass2),
+                )
+            )
         return results
 
     def check_context(self, tokens: int) -> None:
         """Refuse budgets the model cannot hold (its positions would run out mid-answer)."""
         limit = getattr(getattr(self.model, "config", None), "max_position_embeddings", None)
         if isinstance(limit, int) and tokens > limit:
-            raise ValueError(f"the longest prompt + thinking budget + phrase + answer budget is {tokens} tokens, "
-                             f"over the model's {limit}-token context: lower the budgets")
+            raise ValueError(
+                f"the longest prompt + thinking budget + phrase + answer budget is {tokens} tokens, "
+                f"over the model's {limit}-token context: lower the budgets"
+            )
 
     def greedy(self, sequences: Sequence[Sequence[int]], max_new_tokens: int) -> list[tuple[list[int], bool]]:
         """Greedy continuation of each token sequence: (new tokens up to the stop, stopped)."""
@@ -145,10 +154,17 @@ class LocalGenerator:
             ids = torch.tensor([[self.pad_id] * (width - len(sequences[i])) + list(sequences[i]) for i in rows])
             mask = torch.tensor([[0] * (width - len(sequences[i])) + [1] * len(sequences[i]) for i in rows])
             with torch.inference_mode():
-                generated = self.model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
-                                                max_new_tokens=max_new_tokens, pad_token_id=self.pad_id,
-                                                eos_token_id=self.eos_ids, temperature=None, top_p=None,
-                                                top_k=None)
+                generated = self.model.generate(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    do_sample=False,
+                    max_new_tokens=max_new_tokens,
+                    pad_token_id=self.pad_id,
+                    eos_token_id=self.eos_ids,
+                    temperature=None,
+                    top_p=None,
+                    top_k=None,
+                )
             for row, i in enumerate(rows):
                 out[i] = until_eos(generated[row, width:].tolist(), self.eos_ids)
             self._log(f"generated {len(rows)} rows (max_new_tokens={max_new_tokens})")
@@ -165,8 +181,13 @@ def _eos_ids(model, tokenizer) -> list[int]:
     return sorted(set(ids))
 
 
-def load_generator(model_dir: str | Path, adapter_dir: str | Path | None = None, batch_size: int = 8,
-                   merge: bool = True, log: Callable[[str], None] | None = None) -> LocalGenerator:
+def load_generator(
+    model_dir: str | Path,
+    adapter_dir: str | Path | None = None,
+    batch_size: int = 8,
+    merge: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> LocalGenerator:
     """A LocalGenerator for a Hugging Face folder on CPU (float32), with an optional PEFT adapter.
 
     The adapter is loaded with `PeftModel.from_pretrained` and, by default, merged into the

@@ -25,8 +25,14 @@ import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pipeline.evaluation.stw import (CONTINUATION_PHRASE, StwResult, check_budgets, combine,
-                                     continuation_prompt, user_messages)
+from pipeline.evaluation.stw import (
+    CONTINUATION_PHRASE,
+    StwResult,
+    check_budgets,
+    combine,
+    continuation_prompt,
+    user_messages,
+)
 from pipeline.teacher.client import ClientSettings, Completion, TeacherClient
 
 CONTINUATIONS = ("completions", "chat")
@@ -36,14 +42,23 @@ GREEDY = {"temperature": 0}
 class ServerGenerator:
     """STW generations from a served model; `generate` is synchronous (runs its own event loop)."""
 
-    def __init__(self, base_url: str, model: str, continuation: str = "completions",
-                 tokenizer: object | str | Path | None = None, concurrency: int = 4,
-                 timeout_s: float = 600.0, max_retries: int = 3, log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        continuation: str = "completions",
+        tokenizer: object | str | Path | None = None,
+        concurrency: int = 4,
+        timeout_s: float = 600.0,
+        max_retries: int = 3,
+        log: Callable[[str], None] | None = None,
+    ):
         if continuation not in CONTINUATIONS:
             raise ValueError(f"continuation must be one of {CONTINUATIONS}, got {continuation!r}")
         self.base_url, self.model, self.continuation = base_url.rstrip("/"), model, continuation
-        self.settings = ClientSettings(base_urls=(self.base_url,), concurrency=concurrency,
-                                       timeout_s=timeout_s, max_retries=max_retries)
+        self.settings = ClientSettings(
+            base_urls=(self.base_url,), concurrency=concurrency, timeout_s=timeout_s, max_retries=max_retries
+        )
         self._log = log or (lambda _: None)
         self._tokenizer_source = tokenizer
         self._tokenizer = None if isinstance(tokenizer, (str, Path, type(None))) else tokenizer
@@ -59,8 +74,7 @@ class ServerGenerator:
         return self._tokenizer
 
     def render(self, question: str) -> str:
-        text = self.tokenizer.apply_chat_template(user_messages(question), tokenize=False,
-                                                  add_generation_prompt=True)
+        text = self.tokenizer.apply_chat_template(user_messages(question), tokenize=False, add_generation_prompt=True)
         return strip_added_bos(text, self.tokenizer)
 
     def generate(self, questions: Sequence[str], budget: int, answer_tokens: int) -> list[StwResult]:
@@ -72,6 +86,7 @@ class ServerGenerator:
             _ = self.tokenizer  # fail before any request if the chat template cannot be found
         gate = asyncio.Semaphore(self.settings.concurrency)
         async with TeacherClient(self.settings, log=self._log) as client:
+
             async def one(question: str) -> StwResult:
                 async with gate:
                     return await self._one(client, question, budget, answer_tokens)
@@ -87,17 +102,21 @@ class ServerGenerator:
             second = await self._continue_chat(client, question, first.content, answer_tokens)
         else:
             second = await self._continue_completion(client, question, first.content, answer_tokens)
-        return StwResult(combine(first.content, second.content), thinking, budget_hit=True,
-                         answer_tokens=self._count(second.content, second.completion_tokens))
+        return StwResult(
+            combine(first.content, second.content),
+            thinking,
+            budget_hit=True,
+            answer_tokens=self._count(second.content, second.completion_tokens),
+        )
 
     async def _continue_chat(self, client: TeacherClient, question: str, pass1: str, answer_tokens: int) -> Completion:
         messages = [*user_messages(question), {"role": "assistant", "content": pass1 + CONTINUATION_PHRASE}]
-        params = {"max_tokens": answer_tokens, **GREEDY, "continue_final_message": True,
-                  "add_generation_prompt": False}
+        params = {"max_tokens": answer_tokens, **GREEDY, "continue_final_message": True, "add_generation_prompt": False}
         return (await client.chat(self.model, messages, params))[0]
 
-    async def _continue_completion(self, client: TeacherClient, question: str, pass1: str,
-                                   answer_tokens: int) -> Completion:
+    async def _continue_completion(
+        self, client: TeacherClient, question: str, pass1: str, answer_tokens: int
+    ) -> Completion:
         prompt = continuation_prompt(self.render(question), pass1, stopped_for_length=True)
         body = {"model": self.model, "prompt": prompt, "max_tokens": answer_tokens, **GREEDY}
         payload, _, url = await client.post_json("/completions", body)
@@ -117,14 +136,19 @@ def strip_added_bos(text: str, tokenizer) -> str:
     if not bos or not text.startswith(bos):
         return text
     added = tokenizer("x", add_special_tokens=True)["input_ids"]
-    return text[len(bos):] if added and added[0] == tokenizer.bos_token_id else text
+    return text[len(bos) :] if added and added[0] == tokenizer.bos_token_id else text
 
 
 def parse_text_completion(payload: dict, url: str) -> Completion:
     """A `/v1/completions` answer (choices[0].text) in the chat client's `Completion` shape."""
     choice = (payload.get("choices") or [{}])[0]
     usage = payload.get("usage") or {}
-    return Completion(content=choice.get("text") or "", reasoning="",
-                      finish_reason=choice.get("finish_reason") or "unknown",
-                      prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                      completion_tokens=int(usage.get("completion_tokens") or 0), latency_s=0.0, server_url=url)
+    return Completion(
+        content=choice.get("text") or "",
+        reasoning="",
+        finish_reason=choice.get("finish_reason") or "unknown",
+        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        completion_tokens=int(usage.get("completion_tokens") or 0),
+        latency_s=0.0,
+        server_url=url,
+    )

@@ -15,7 +15,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from pipeline.recipe import RECIPES_DIR, RecipeError, build_section, checked_scalar, load_recipe, string_list
+from pipeline.common.layout import DataLayout
+from pipeline.common.settings import RECIPES_DIR, RecipeError, build_section, checked_scalar, load_recipe, string_list
 
 FINETUNE_RECIPES_DIR = RECIPES_DIR / "finetune"
 CPU_RECIPE = FINETUNE_RECIPES_DIR / "cpu.yaml"
@@ -25,8 +26,18 @@ EMBEDDED = "embedded"  # the SmolLM2-135M-Instruct folder from pipeline.teacher.
 MODES = ("sft", "length_harmonized")
 DEFAULT_CONFIG = {"sft": "default", "length_harmonized": "length_harmonized"}
 # transformers' SchedulerType values that need nothing beyond warmup steps (no eval metric).
-SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
-              "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay")
+SCHEDULERS = (
+    "linear",
+    "cosine",
+    "cosine_with_restarts",
+    "polynomial",
+    "constant",
+    "constant_with_warmup",
+    "inverse_sqrt",
+    "cosine_with_min_lr",
+    "cosine_warmup_with_min_lr",
+    "warmup_stable_decay",
+)
 WEIGHT_SOURCES = ("dataset", "recompute")
 MODEL_DTYPES = ("auto", "float32", "bfloat16", "float16")
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -57,7 +68,8 @@ class HarmonizeSettings:
 @dataclass(frozen=True)
 class FinetuneRecipe:
     base_model: str = EMBEDDED  # "embedded", a Hub model id, or a local folder
-    dataset: str = "data/hub"  # a Hub-layout folder (relative: to the cwd, else the repo root) or repo id
+    # a Hub-layout folder (relative: to the cwd, else the repo root) or repo id; default: the run's hub folder
+    dataset: str = field(default_factory=lambda: str(DataLayout().hub_dir()))
     config: str | None = None  # None: "default" for sft, "length_harmonized" for that mode
     mode: str = "sft"
     limit: int | None = None  # the first N rows only (smoke runs)
@@ -99,12 +111,30 @@ _KINDS: dict[type, dict[str, str]] = {
     LoraSettings: {"enabled": "bool", "r": "int", "alpha": "int", "dropout": "float"},
     HarmonizeSettings: {"ratio_eps": "float", "weights": "str", "lam": "float"},
     FinetuneRecipe: {
-        "base_model": "str", "dataset": "str", "config": "str?", "mode": "str", "limit": "int?",
-        "learning_rate": "float", "weight_decay": "float", "warmup_steps": "int", "lr_scheduler": "str",
-        "epochs": "float", "max_steps": "int?", "per_device_batch": "int", "gradient_accumulation": "int",
-        "effective_batch": "int?", "max_length": "int", "packing": "bool", "group_by_length": "bool",
-        "gradient_checkpointing": "bool", "model_dtype": "str", "seed": "int", "cpu_threads": "int?",
-        "logging_steps": "int", "save_steps": "int?"},
+        "base_model": "str",
+        "dataset": "str",
+        "config": "str?",
+        "mode": "str",
+        "limit": "int?",
+        "learning_rate": "float",
+        "weight_decay": "float",
+        "warmup_steps": "int",
+        "lr_scheduler": "str",
+        "epochs": "float",
+        "max_steps": "int?",
+        "per_device_batch": "int",
+        "gradient_accumulation": "int",
+        "effective_batch": "int?",
+        "max_length": "int",
+        "packing": "bool",
+        "group_by_length": "bool",
+        "gradient_checkpointing": "bool",
+        "model_dtype": "str",
+        "seed": "int",
+        "cpu_threads": "int?",
+        "logging_steps": "int",
+        "save_steps": "int?",
+    },
 }
 
 
@@ -183,8 +213,10 @@ def _check_ranges(recipe: FinetuneRecipe, where: str) -> None:
     if recipe.max_steps is None and not recipe.epochs > 0:
         raise RecipeError(f"{where}.epochs: must be > 0 when max_steps is not set, got {recipe.epochs}")
     if recipe.mode == "length_harmonized" and recipe.packing:
-        raise RecipeError(f"{where}.packing: not with mode length_harmonized (the loss averages each sample's "
-                          "own tokens; packed rows mix samples)")
+        raise RecipeError(
+            f"{where}.packing: not with mode length_harmonized (the loss averages each sample's "
+            "own tokens; packed rows mix samples)"
+        )
 
 
 def parse_finetune_recipe(data: dict, where: str = "finetune") -> FinetuneRecipe:
@@ -195,8 +227,9 @@ def parse_finetune_recipe(data: dict, where: str = "finetune") -> FinetuneRecipe
     harmonize = _harmonize(data.pop("harmonize", None), f"{where}.harmonize")
     if "effective_batch" in data and data.get("effective_batch") is not None and "gradient_accumulation" in data:
         raise RecipeError(f"{where}: set effective_batch or gradient_accumulation, not both")
-    recipe = build_section(FinetuneRecipe, {**_typed(FinetuneRecipe, data, where), "lora": lora,
-                                            "harmonize": harmonize}, where)
+    recipe = build_section(
+        FinetuneRecipe, {**_typed(FinetuneRecipe, data, where), "lora": lora, "harmonize": harmonize}, where
+    )
     _check_ranges(recipe, where)
     return recipe
 
@@ -227,6 +260,8 @@ def gradient_accumulation_for(recipe: FinetuneRecipe, processes: int) -> int:
         return recipe.gradient_accumulation
     per_step = recipe.per_device_batch * processes
     if recipe.effective_batch % per_step:
-        raise RecipeError(f"finetune.effective_batch: {recipe.effective_batch} is not a multiple of "
-                          f"per_device_batch x processes = {recipe.per_device_batch} x {processes}")
+        raise RecipeError(
+            f"finetune.effective_batch: {recipe.effective_batch} is not a multiple of "
+            f"per_device_batch x processes = {recipe.per_device_batch} x {processes}"
+        )
     return recipe.effective_batch // per_step

@@ -42,8 +42,10 @@ def resolve_source(dataset: str) -> str:
     parts = dataset.split("/")
     if len(parts) == 2 and all(parts) and not dataset.startswith((".", "/", "~")):
         return dataset
-    raise DataError(f"dataset {dataset!r}: no such folder (looked in {Path.cwd()} and {REPO_ROOT}) "
-                    "and not a Hub repo id (owner/name)")
+    raise DataError(
+        f"dataset {dataset!r}: no such folder (looked in {Path.cwd()} and {REPO_ROOT}) "
+        "and not a Hub repo id (owner/name)"
+    )
 
 
 def local_configs(folder: Path) -> list[str]:
@@ -65,8 +67,9 @@ def load_config(dataset: str, config: str, limit: int | None = None):
     local = folder.is_dir()
     if local:
         _check_local_config(folder, config)
-    options = ({"download_mode": "force_redownload", "verification_mode": "no_checks", "keep_in_memory": True}
-               if local else {})
+    options = (
+        {"download_mode": "force_redownload", "verification_mode": "no_checks", "keep_in_memory": True} if local else {}
+    )
     try:
         try:
             loaded = datasets.load_dataset(source, name=config, split="train", **options)
@@ -74,8 +77,9 @@ def load_config(dataset: str, config: str, limit: int | None = None):
             if not local:
                 raise
             # A folder whose README has no `configs:` entry for it: read the shards directly.
-            loaded = datasets.load_dataset("parquet", data_files=str(folder / config / "train-*.parquet"),
-                                           split="train", **options)
+            loaded = datasets.load_dataset(
+                "parquet", data_files=str(folder / config / "train-*.parquet"), split="train", **options
+            )
     except (ValueError, datasets.exceptions.DatasetGenerationError) as err:
         raise DataError(f"dataset {source}: cannot load config {config!r}: {err}") from None
     if len(loaded) == 0:
@@ -86,8 +90,10 @@ def load_config(dataset: str, config: str, limit: int | None = None):
 def _check_local_config(folder: Path, config: str) -> None:
     available = local_configs(folder)
     if config not in available:
-        raise DataError(f"dataset {folder}: config {config!r} not found (no {config}/train-*.parquet); "
-                        f"configs present: {available} (the pipeline writes no folder for an empty config)")
+        raise DataError(
+            f"dataset {folder}: config {config!r} not found (no {config}/train-*.parquet); "
+            f"configs present: {available} (the pipeline writes no folder for an empty config)"
+        )
     shards = sorted((folder / config).glob("train-*.parquet"))
     if sum(pq.ParquetFile(shard).metadata.num_rows for shard in shards) == 0:
         raise DataError(f"dataset {folder}: config {config!r} is empty ({len(shards)} shard(s), 0 rows)")
@@ -111,8 +117,10 @@ def to_example(row: Mapping, with_weight: bool = False) -> dict:
         value = row.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise DataError(f"row {row_id!r}: column {column!r} is missing or empty")
-    example = {"prompt": [{"role": "user", "content": row["question"]}],
-               "completion": [{"role": "assistant", "content": row["response"]}]}
+    example = {
+        "prompt": [{"role": "user", "content": row["question"]}],
+        "completion": [{"role": "assistant", "content": row["response"]}],
+    }
     if with_weight:
         weight = row[WEIGHT_COLUMN]
         if not isinstance(weight, (int, float)) or not math.isfinite(weight):
@@ -128,14 +136,16 @@ def recomputed_weights(rows: Iterable[Mapping], settings: HarmonizeSettings) -> 
     for row in rows:
         for column in RECOMPUTE_COLUMNS:
             if row.get(column) is None:
-                raise DataError(f"row {row.get('id') or '<no id>'!r}: column {column!r} is missing "
-                                "(needed by harmonize.weights: recompute)")
-        outcomes.append(SampleOutcome(row["id"], row["problem_id"], int(row["token_num"]),
-                                      row["verdict"] == ACCEPTED))
+                raise DataError(
+                    f"row {row.get('id') or '<no id>'!r}: column {column!r} is missing "
+                    "(needed by harmonize.weights: recompute)"
+                )
+        outcomes.append(SampleOutcome(row["id"], row["problem_id"], int(row["token_num"]), row["verdict"] == ACCEPTED))
     low, high = settings.weight_clip
     try:
-        harmonized = harmonize(outcomes, PrunerSettings(lam=settings.lam, clip_low=low, clip_high=high,
-                                                        keep_per_problem=None))
+        harmonized = harmonize(
+            outcomes, PrunerSettings(lam=settings.lam, clip_low=low, clip_high=high, keep_per_problem=None)
+        )
     except ValueError as err:
         raise DataError(f"harmonize.weights: recompute: {err}") from None
     return {h.sample_id: h.weight for h in harmonized}
@@ -146,24 +156,34 @@ def to_examples(dataset, mode: str, settings: HarmonizeSettings | None = None, w
     settings = settings or HarmonizeSettings()
     recompute = mode == "length_harmonized" and settings.weights == "recompute"
     if mode == "length_harmonized" and not recompute and WEIGHT_COLUMN not in dataset.column_names:
-        raise DataError(f"{where}: column {WEIGHT_COLUMN!r} missing: mode length_harmonized reads it from the "
-                        "length_harmonized config (or set harmonize.weights: recompute)")
-    check_columns(dataset.column_names, required_columns(mode, settings.weights)
-                  + (RECOMPUTE_COLUMNS if recompute else ()), where)
+        raise DataError(
+            f"{where}: column {WEIGHT_COLUMN!r} missing: mode length_harmonized reads it from the "
+            "length_harmonized config (or set harmonize.weights: recompute)"
+        )
+    check_columns(
+        dataset.column_names, required_columns(mode, settings.weights) + (RECOMPUTE_COLUMNS if recompute else ()), where
+    )
     if recompute:
         weights = recomputed_weights(dataset.select_columns(list(RECOMPUTE_COLUMNS)), settings)
-        dataset = dataset.map(lambda row: {WEIGHT_COLUMN: weights[row["id"]]},
-                              remove_columns=[WEIGHT_COLUMN] if WEIGHT_COLUMN in dataset.column_names else None)
+        dataset = dataset.map(
+            lambda row: {WEIGHT_COLUMN: weights[row["id"]]},
+            remove_columns=[WEIGHT_COLUMN] if WEIGHT_COLUMN in dataset.column_names else None,
+        )
     with_weight = mode == "length_harmonized"
-    return dataset.map(to_example, fn_kwargs={"with_weight": with_weight}, remove_columns=dataset.column_names,
-                       desc="prompt/completion examples")
+    return dataset.map(
+        to_example,
+        fn_kwargs={"with_weight": with_weight},
+        remove_columns=dataset.column_names,
+        desc="prompt/completion examples",
+    )
 
 
 def training_examples(recipe: FinetuneRecipe):
     """Load the recipe's dataset config and convert it for the recipe's mode."""
     loaded = load_config(recipe.dataset, recipe.dataset_config, recipe.limit)
-    return to_examples(loaded, recipe.mode, recipe.harmonize, where=f"dataset {recipe.dataset} config "
-                       f"{recipe.dataset_config!r}")
+    return to_examples(
+        loaded, recipe.mode, recipe.harmonize, where=f"dataset {recipe.dataset} config {recipe.dataset_config!r}"
+    )
 
 
 def dataset_fingerprint(dataset: str, config: str) -> str | None:

@@ -47,8 +47,13 @@ def importance_ratio(policy_logps: torch.Tensor, ref_logps: torch.Tensor, mask: 
     return torch.exp(sequence_mean_logp(policy_logps, mask) - sequence_mean_logp(ref_logps.detach(), mask))
 
 
-def o1_pruner_loss(policy_logps: torch.Tensor, ref_logps: torch.Tensor, mask: torch.Tensor,
-                   weights: torch.Tensor, eps: float = DEFAULT_EPS) -> HarmonizedLoss:
+def o1_pruner_loss(
+    policy_logps: torch.Tensor,
+    ref_logps: torch.Tensor,
+    mask: torch.Tensor,
+    weights: torch.Tensor,
+    eps: float = DEFAULT_EPS,
+) -> HarmonizedLoss:
     """The O1-Pruner loss over a batch.
 
     policy_logps, ref_logps: (batch, tokens) log probabilities of the sampled tokens.
@@ -76,8 +81,9 @@ class WeightCollator:
     def __call__(self, examples: list[dict]) -> dict:
         missing = [i for i, e in enumerate(examples) if self.column not in e]
         if missing:
-            raise ValueError(f"examples {missing} of the batch have no {self.column!r}: "
-                             "mode length_harmonized needs one per example")
+            raise ValueError(
+                f"examples {missing} of the batch have no {self.column!r}: mode length_harmonized needs one per example"
+            )
         batch = self.inner([{k: v for k, v in e.items() if k != self.column} for e in examples])
         batch[self.column] = torch.tensor([float(e[self.column]) for e in examples], dtype=torch.float32)
         return batch
@@ -127,8 +133,12 @@ def _build_trainer_class():
                 reference, adapter = self.ref_model, contextlib.nullcontext()
             else:
                 reference, adapter = model, self.accelerator.unwrap_model(model).disable_adapter()
-            with torch.no_grad(), disable_gradient_checkpointing(model, self.args.gradient_checkpointing_kwargs), \
-                    adapter, self.accelerator.autocast():
+            with (
+                torch.no_grad(),
+                disable_gradient_checkpointing(model, self.args.gradient_checkpointing_kwargs),
+                adapter,
+                self.accelerator.autocast(),
+            ):
                 return reference(**inputs, fused_lm_head=True).log_probs
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
@@ -140,8 +150,7 @@ def _build_trainer_class():
             result = o1_pruner_loss(outputs.log_probs, ref_logps, outputs.label_mask, weights, self.ratio_eps)
             metrics = self._metrics[mode]
             metrics["ratio"].append(self.accelerator.gather_for_metrics(result.ratio).mean().item())
-            metrics["clip_fraction"].append(
-                self.accelerator.gather_for_metrics(result.clipped.float()).mean().item())
+            metrics["clip_fraction"].append(self.accelerator.gather_for_metrics(result.clipped.float()).mean().item())
             if mode == "train":
                 tokens = self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum().item()
                 self._total_train_tokens += tokens

@@ -51,7 +51,7 @@ class TrainResult:
 
 
 def resolve_base_model(name: str, log: Log = print) -> str:
-    """"embedded" -> the converted SmolLM2 folder; anything else (Hub id or folder) as is."""
+    """ "embedded" -> the converted SmolLM2 folder; anything else (Hub id or folder) as is."""
     if name == EMBEDDED:
         from pipeline.teacher.embedded import ensure_hf_folder
 
@@ -60,7 +60,7 @@ def resolve_base_model(name: str, log: Log = print) -> str:
 
 
 def bf16_enabled(setting: bool | str) -> bool:
-    """"auto": only on a CUDA device that supports bf16 (never on CPU)."""
+    """ "auto": only on a CUDA device that supports bf16 (never on CPU)."""
     if setting != "auto":
         return bool(setting)
     import torch
@@ -83,8 +83,13 @@ def lora_config(recipe: FinetuneRecipe):
     from peft import LoraConfig
 
     lora = recipe.lora
-    return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                      target_modules=list(lora.target_modules), task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=list(lora.target_modules),
+        task_type="CAUSAL_LM",
+    )
 
 
 def sft_config(recipe: FinetuneRecipe, out_dir: Path, bf16: bool, processes: int):
@@ -93,17 +98,32 @@ def sft_config(recipe: FinetuneRecipe, out_dir: Path, bf16: bool, processes: int
 
     cuda = torch.cuda.is_available()
     return SFTConfig(
-        output_dir=str(out_dir / CHECKPOINTS), learning_rate=recipe.learning_rate,
-        weight_decay=recipe.weight_decay, warmup_steps=recipe.warmup_steps, lr_scheduler_type=recipe.lr_scheduler,
-        num_train_epochs=recipe.epochs, max_steps=recipe.max_steps or -1,
+        output_dir=str(out_dir / CHECKPOINTS),
+        learning_rate=recipe.learning_rate,
+        weight_decay=recipe.weight_decay,
+        warmup_steps=recipe.warmup_steps,
+        lr_scheduler_type=recipe.lr_scheduler,
+        num_train_epochs=recipe.epochs,
+        max_steps=recipe.max_steps or -1,
         per_device_train_batch_size=recipe.per_device_batch,
         gradient_accumulation_steps=gradient_accumulation_for(recipe, processes),
-        max_length=recipe.max_length, packing=recipe.packing, completion_only_loss=True,
+        max_length=recipe.max_length,
+        packing=recipe.packing,
+        completion_only_loss=True,
         train_sampling_strategy="group_by_length" if recipe.group_by_length else "random",
-        activation_checkpointing=recipe.gradient_checkpointing, bf16=bf16, fp16=False,
-        seed=recipe.seed, data_seed=recipe.seed, logging_steps=recipe.logging_steps,
-        save_strategy="steps" if recipe.save_steps else "no", save_steps=recipe.save_steps or 500,
-        report_to="none", disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=cuda)
+        activation_checkpointing=recipe.gradient_checkpointing,
+        bf16=bf16,
+        fp16=False,
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        logging_steps=recipe.logging_steps,
+        save_strategy="steps" if recipe.save_steps else "no",
+        save_steps=recipe.save_steps or 500,
+        report_to="none",
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        dataloader_pin_memory=cuda,
+    )
 
 
 def _progress_callback(log: Log):
@@ -113,8 +133,10 @@ def _progress_callback(log: Log):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
                 extra = "".join(f" {k} {logs[k]:.3f}" for k in ("ratio", "clip_fraction") if k in logs)
-                log(f"step {state.global_step}/{state.max_steps} loss {logs['loss']:.4f}"
-                    f" lr {logs.get('learning_rate', 0.0):.2e}{extra}")
+                log(
+                    f"step {state.global_step}/{state.max_steps} loss {logs['loss']:.4f}"
+                    f" lr {logs.get('learning_rate', 0.0):.2e}{extra}"
+                )
 
     return Progress()
 
@@ -138,8 +160,9 @@ def plot_loss(history: list[tuple[int, float]], path: Path, title: str) -> Path 
     return path
 
 
-def finished_result(out_dir: Path, recipe: FinetuneRecipe, fingerprint: str | None, log: Log = print
-                    ) -> TrainResult | None:
+def finished_result(
+    out_dir: Path, recipe: FinetuneRecipe, fingerprint: str | None, log: Log = print
+) -> TrainResult | None:
     """The saved result when `out_dir` holds a finished run of this recipe on this dataset."""
     try:
         saved = json.loads((out_dir / MARKER).read_text())
@@ -164,16 +187,29 @@ def _build_trainer(recipe: FinetuneRecipe, model, tokenizer, examples, args, log
 
     callbacks = [_progress_callback(log)]
     if recipe.mode == "sft":
-        trainer = SFTTrainer(model=model, args=args, train_dataset=examples, processing_class=tokenizer,
-                             peft_config=lora_config(recipe), callbacks=callbacks)
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=examples,
+            processing_class=tokenizer,
+            peft_config=lora_config(recipe),
+            callbacks=callbacks,
+        )
     else:
         from pipeline.finetune.harmonize_loss import HarmonizedTrainer
 
         # Full fine-tuning: the reference is a frozen copy taken before training touches the weights.
         ref_model = None if recipe.lora.enabled else copy.deepcopy(model)
-        trainer = HarmonizedTrainer(model=model, args=args, train_dataset=examples, processing_class=tokenizer,
-                                    peft_config=lora_config(recipe), callbacks=callbacks,
-                                    ratio_eps=recipe.harmonize.ratio_eps, ref_model=ref_model)
+        trainer = HarmonizedTrainer(
+            model=model,
+            args=args,
+            train_dataset=examples,
+            processing_class=tokenizer,
+            peft_config=lora_config(recipe),
+            callbacks=callbacks,
+            ratio_eps=recipe.harmonize.ratio_eps,
+            ref_model=ref_model,
+        )
     trainer.remove_callback(PrinterCallback)  # progress goes through `log` instead of print
     return trainer
 
@@ -243,8 +279,10 @@ def _train(recipe: FinetuneRecipe, out_dir: Path, fingerprint: str | None, log: 
     checkpoint = get_last_checkpoint(args.output_dir) if Path(args.output_dir).is_dir() else None
     if checkpoint:
         log(f"resuming from {checkpoint}")
-    log(f"training {base} ({'LoRA' if recipe.lora.enabled else 'full'}, bf16={bf16}, "
-        f"device {args.device}, {args.gradient_accumulation_steps} accumulation steps)")
+    log(
+        f"training {base} ({'LoRA' if recipe.lora.enabled else 'full'}, bf16={bf16}, "
+        f"device {args.device}, {args.gradient_accumulation_steps} accumulation steps)"
+    )
     started = time.monotonic()
     output = trainer.train(resume_from_checkpoint=checkpoint)
     seconds = time.monotonic() - started
@@ -254,15 +292,31 @@ def _train(recipe: FinetuneRecipe, out_dir: Path, fingerprint: str | None, log: 
     history = loss_history(trainer.state.log_history)
     tokens = int(next((e["num_tokens"] for e in reversed(trainer.state.log_history) if "num_tokens" in e), 0))
     runtime = float(output.metrics.get("train_runtime") or seconds)
-    result = TrainResult(str(final_dir), recipe.mode, int(trainer.state.global_step), history, tokens,
-                         tokens / runtime if runtime > 0 else 0.0, round(seconds, 2), None, recipe.base_model,
-                         recipe.lora.enabled, len(examples))
+    result = TrainResult(
+        str(final_dir),
+        recipe.mode,
+        int(trainer.state.global_step),
+        history,
+        tokens,
+        tokens / runtime if runtime > 0 else 0.0,
+        round(seconds, 2),
+        None,
+        recipe.base_model,
+        recipe.lora.enabled,
+        len(examples),
+    )
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
         png = plot_loss(history, out_dir / LOSS_CURVE, f"{recipe.mode}: {Path(base).name}")
         result = TrainResult(**{**asdict(result), "loss_curve_png": str(png) if png else None})
-        meta = {"status": "finished", "recipe": recipe.to_dict(), "result": asdict(result),
-                "dataset_fingerprint": fingerprint, "base_model_path": base, "versions": _versions()}
+        meta = {
+            "status": "finished",
+            "recipe": recipe.to_dict(),
+            "result": asdict(result),
+            "dataset_fingerprint": fingerprint,
+            "base_model_path": base,
+            "versions": _versions(),
+        }
         (out_dir / MARKER).write_text(json.dumps(meta, indent=2))
     log(f"trained {result.steps} steps in {seconds:.1f}s, {result.tokens_per_s:.0f} tokens/s; saved {final_dir}")
     del trainer, model

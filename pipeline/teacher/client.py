@@ -52,12 +52,15 @@ class TeacherClient:
             raise ValueError("TeacherClient needs at least one base URL")
         self.settings = settings
         self._urls = itertools.cycle([u.rstrip("/") for u in settings.base_urls])
-        self._model_urls = {model: itertools.cycle([u.rstrip("/") for u in urls])
-                             for model, urls in settings.model_urls.items() if urls}
+        self._model_urls = {
+            model: itertools.cycle([u.rstrip("/") for u in urls]) for model, urls in settings.model_urls.items() if urls
+        }
         self._gate = asyncio.Semaphore(settings.concurrency)
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(settings.timeout_s, connect=10.0),
-                                       headers={"Authorization": f"Bearer {settings.api_key}"},
-                                       limits=httpx.Limits(max_connections=settings.concurrency * 2))
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout_s, connect=10.0),
+            headers={"Authorization": f"Bearer {settings.api_key}"},
+            limits=httpx.Limits(max_connections=settings.concurrency * 2),
+        )
         self._log = log or (lambda _: None)
         self.retries = 0
 
@@ -70,8 +73,9 @@ class TeacherClient:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-    async def chat(self, model: str, messages: list[dict], params: dict, n: int = 1,
-                   seed: int | None = None) -> list[Completion]:
+    async def chat(
+        self, model: str, messages: list[dict], params: dict, n: int = 1, seed: int | None = None
+    ) -> list[Completion]:
         """`n` completions for one prompt. With several samples and a server that returns fewer
         choices than asked, the missing ones are requested one by one (seeds seed+1, seed+2...)."""
         body = {"model": model, "messages": messages, "n": n, **params}
@@ -122,12 +126,17 @@ def parse_choices(payload: dict, latency_s: float, url: str) -> list[Completion]
     for choice in sorted(choices, key=lambda c: c.get("index", 0)):
         message = choice.get("message") or {}
         reasoning = message.get("reasoning_content") or message.get("reasoning") or ""
-        completions.append(Completion(
-            content=message.get("content") or "", reasoning=reasoning,
-            finish_reason=choice.get("finish_reason") or "unknown",
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0) if single else 0,
-            latency_s=round(latency_s, 4), server_url=url))
+        completions.append(
+            Completion(
+                content=message.get("content") or "",
+                reasoning=reasoning,
+                finish_reason=choice.get("finish_reason") or "unknown",
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0) if single else 0,
+                latency_s=round(latency_s, 4),
+                server_url=url,
+            )
+        )
     return completions
 
 
@@ -144,5 +153,5 @@ def split_reasoning(completion: Completion) -> tuple[str, str]:
         return "", text.strip()
     end = text.find("</think>", start)
     if end == -1:
-        return text[start + len("<think>"):].strip(), ""
-    return text[start + len("<think>"):end].strip(), (text[:start] + text[end + len("</think>"):]).strip()
+        return text[start + len("<think>") :].strip(), ""
+    return text[start + len("<think>") : end].strip(), (text[:start] + text[end + len("</think>") :]).strip()

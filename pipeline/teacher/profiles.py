@@ -35,8 +35,14 @@ class SamplingProfile:
 
     def sampling_params(self) -> dict:
         """What decides the samples (not the prompt wording): hashed into params_hash."""
-        return {"model": self.model, "temperature": self.temperature, "top_p": self.top_p,
-                "max_tokens": self.max_tokens, "seed": self.seed, **self.extra}
+        return {
+            "model": self.model,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            **self.extra,
+        }
 
 
 def params_hash(profile: SamplingProfile) -> str:
@@ -50,9 +56,11 @@ def render_messages(profile: SamplingProfile, problem: Problem) -> list[dict]:
         user = profile.stdin_template.format(statement=problem.statement.strip(), instructions=profile.instructions)
     else:
         user = profile.function_template.format(
-            statement=problem.statement.strip(), fn_name=problem.fn_name or "solution",
+            statement=problem.statement.strip(),
+            fn_name=problem.fn_name or "solution",
             starter_code=(problem.starter_code or f"def {problem.fn_name or 'solution'}(...):").strip(),
-            instructions=profile.instructions)
+            instructions=profile.instructions,
+        )
     messages = [{"role": "user", "content": user}]
     if profile.system_prompt:
         messages.insert(0, {"role": "system", "content": profile.system_prompt})

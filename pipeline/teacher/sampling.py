@@ -65,8 +65,13 @@ class HttpBackend:
         profile = request.profile
         params = {k: v for k, v in profile.sampling_params().items() if k not in ("model", "seed")}
         try:
-            return request, await self.client.chat(profile.model, render_messages(profile, request.problem), params,
-                                                   n=len(request.indices), seed=request.seed)
+            return request, await self.client.chat(
+                profile.model,
+                render_messages(profile, request.problem),
+                params,
+                n=len(request.indices),
+                seed=request.seed,
+            )
         except Exception as err:  # noqa: BLE001 - reported per request, the others go on
             return request, err
 
@@ -93,25 +98,40 @@ def trajectory_id(key: tuple) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:20]
 
 
-def build_trajectory(problem: Problem, profile: SamplingProfile, index: int, completion: Completion,
-                     counter: TokenCounter | None) -> Trajectory:
+def build_trajectory(
+    problem: Problem, profile: SamplingProfile, index: int, completion: Completion, counter: TokenCounter | None
+) -> Trajectory:
     reasoning, answer = split_reasoning(completion)
     count = counter.count if counter is not None else (lambda _text: 0)
     prompt_tokens = completion.prompt_tokens or sum(count(m["content"]) for m in render_messages(profile, problem))
     completion_tokens = completion.completion_tokens or count(completion.reasoning + completion.content)
     return Trajectory(
-        id=trajectory_id(sample_key(problem, profile, index)), problem_id=problem.id, profile=Profile(profile.name),
-        teacher_model=profile.model, params_hash=params_hash(profile), sample_index=index,
-        reasoning=reasoning, answer=answer, code=extract_code(answer or reasoning),
-        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-        reasoning_tokens=count(reasoning) if reasoning else 0, finish_reason=completion.finish_reason,
-        truncated=completion.finish_reason in TRUNCATED_REASONS, latency_s=completion.latency_s,
+        id=trajectory_id(sample_key(problem, profile, index)),
+        problem_id=problem.id,
+        profile=Profile(profile.name),
+        teacher_model=profile.model,
+        params_hash=params_hash(profile),
+        sample_index=index,
+        reasoning=reasoning,
+        answer=answer,
+        code=extract_code(answer or reasoning),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        reasoning_tokens=count(reasoning) if reasoning else 0,
+        finish_reason=completion.finish_reason,
+        truncated=completion.finish_reason in TRUNCATED_REASONS,
+        latency_s=completion.latency_s,
         server_url=completion.server_url,
     )
 
 
-async def sample(requests: Sequence[ChatRequest], backend: Backend, store: TrajectoryStore,
-                 counter: TokenCounter | None = None, log: Log = print) -> SamplingReport:
+async def sample(
+    requests: Sequence[ChatRequest],
+    backend: Backend,
+    store: TrajectoryStore,
+    counter: TokenCounter | None = None,
+    log: Log = print,
+) -> SamplingReport:
     """Run `requests`; every completion is stored the moment it arrives."""
     report = SamplingReport(requested=sum(len(r.indices) for r in requests))
     step = max(1, len(requests) // 20)
@@ -127,8 +147,10 @@ async def sample(requests: Sequence[ChatRequest], backend: Backend, store: Traje
                     report.truncated += trajectory.truncated
                     report.completion_tokens += trajectory.completion_tokens
         if done % step == 0 or done == len(requests):
-            log(f"sampled {report.stored}/{report.requested} trajectories ({done}/{len(requests)} requests)"
-                + (f", {len(report.failed)} failed" if report.failed else ""))
+            log(
+                f"sampled {report.stored}/{report.requested} trajectories ({done}/{len(requests)} requests)"
+                + (f", {len(report.failed)} failed" if report.failed else "")
+            )
     return report
 
 

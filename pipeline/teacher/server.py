@@ -48,23 +48,38 @@ def console_script(name: str) -> str:
 class ManagedServer:
     """One server subprocess. `model_name` is what requests put in their `model` field."""
 
-    def __init__(self, argv: Sequence[str], model_name: str, host: str = "127.0.0.1",
-                 port: int | None = None, env: dict[str, str] | None = None,
-                 log_path: Path | None = None, warmup: bool = False, start_timeout_s: float = 600.0):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        model_name: str,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        warmup: bool = False,
+        start_timeout_s: float = 600.0,
+    ):
         self.argv, self.model_name, self.host = list(argv), model_name, host
         self.port = port or free_port(host)  # chosen once: restart() comes back on the same port
         self.env, self.warmup, self.start_timeout_s = env or {}, warmup, start_timeout_s
-        self.log_path = Path(log_path) if log_path else (
-            Path(tempfile.gettempdir()) / f"trajforge-server-{self.port}.log")
+        self.log_path = (
+            Path(log_path) if log_path else (Path(tempfile.gettempdir()) / f"trajforge-server-{self.port}.log")
+        )
         self.process: subprocess.Popen | None = None
         self.pid: int | None = None  # of the last process started (also its group id); kept after stop
         self.started_in_s: float | None = None  # wall time of the last successful start()
 
     @classmethod
-    def transformers(cls, model_dir: Path | str, port: int | None = None,
-                     continuous_batching: bool = True, host: str = "127.0.0.1",
-                     log_path: Path | None = None, start_timeout_s: float = 600.0,
-                     cb_memory_fraction: float = 0.1) -> ManagedServer:
+    def transformers(
+        cls,
+        model_dir: Path | str,
+        port: int | None = None,
+        continuous_batching: bool = True,
+        host: str = "127.0.0.1",
+        log_path: Path | None = None,
+        start_timeout_s: float = 600.0,
+        cb_memory_fraction: float = 0.1,
+    ) -> ManagedServer:
         """`transformers serve` for a local Hugging Face folder, named in requests by its absolute
         path (the server resolves the `model` field with `from_pretrained`). No model is forced,
         so it loads on the first request naming it: `start()` warms it up with a 1-token chat
@@ -74,21 +89,44 @@ class ManagedServer:
         machine's *total* RAM per server (two servers on a 23 GB host got OOM-killed)."""
         model_dir = Path(model_dir).expanduser().absolute()
         argv = [console_script("transformers"), "serve", "--model-timeout", "-1"]
-        argv += (["--continuous-batching", "--cb-max-memory-percent", str(cb_memory_fraction)]
-                 if continuous_batching else ["--no-continuous-batching"])
-        return cls(argv, str(model_dir), host, port, env=_offline_hub_env(),
-                   log_path=log_path, warmup=True, start_timeout_s=start_timeout_s)
+        argv += (
+            ["--continuous-batching", "--cb-max-memory-percent", str(cb_memory_fraction)]
+            if continuous_batching
+            else ["--no-continuous-batching"]
+        )
+        return cls(
+            argv,
+            str(model_dir),
+            host,
+            port,
+            env=_offline_hub_env(),
+            log_path=log_path,
+            warmup=True,
+            start_timeout_s=start_timeout_s,
+        )
 
     @classmethod
-    def vllm(cls, model: str, port: int | None = None, extra_args: Sequence[str] = (),
-             host: str = "127.0.0.1", log_path: Path | None = None,
-             start_timeout_s: float = 1800.0) -> ManagedServer:
+    def vllm(
+        cls,
+        model: str,
+        port: int | None = None,
+        extra_args: Sequence[str] = (),
+        host: str = "127.0.0.1",
+        log_path: Path | None = None,
+        start_timeout_s: float = 1800.0,
+    ) -> ManagedServer:
         """`vllm serve MODEL` (GPU hosts). vLLM loads the model before `/health` answers, so no
         warm-up; requests name the model as given, or by `--served-model-name` if passed."""
         args = list(extra_args)
         name = args[args.index("--served-model-name") + 1] if "--served-model-name" in args[:-1] else model
-        return cls([console_script("vllm"), "serve", model, *args], name, host, port,
-                   log_path=log_path, start_timeout_s=start_timeout_s)
+        return cls(
+            [console_script("vllm"), "serve", model, *args],
+            name,
+            host,
+            port,
+            log_path=log_path,
+            start_timeout_s=start_timeout_s,
+        )
 
     @property
     def command(self) -> list[str]:
@@ -114,9 +152,15 @@ class ManagedServer:
             log.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(self.command)}\n")
             log.flush()
             try:
-                self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent(),
-                                                env={**os.environ, **self.env}, start_new_session=True)
+                self.process = subprocess.Popen(
+                    self.command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    preexec_fn=_die_with_parent(),
+                    env={**os.environ, **self.env},
+                    start_new_session=True,
+                )
             except OSError as err:
                 raise ServerStartError(self._explain(f"could not run it: {err}")) from err
         self.pid = self.process.pid
@@ -172,11 +216,16 @@ class ManagedServer:
 
     def _warm_up(self, deadline: float) -> None:
         """One 1-token chat request, so the model is loaded before the first real request."""
-        body = {"model": self.model_name, "max_tokens": 1, "temperature": 0,
-                "messages": [{"role": "user", "content": "hi"}]}
+        body = {
+            "model": self.model_name,
+            "max_tokens": 1,
+            "temperature": 0,
+            "messages": [{"role": "user", "content": "hi"}],
+        }
         try:
-            reply = httpx.post(f"{self.base_url}/chat/completions", json=body,
-                               timeout=max(1.0, deadline - time.monotonic()))
+            reply = httpx.post(
+                f"{self.base_url}/chat/completions", json=body, timeout=max(1.0, deadline - time.monotonic())
+            )
         except httpx.HTTPError as err:
             self._fail(f"the warm-up request failed: {err!r}")
         if reply.status_code != 200:
@@ -187,8 +236,10 @@ class ManagedServer:
         raise ServerStartError(self._explain(reason))
 
     def _explain(self, reason: str) -> str:
-        return (f"{reason}\ncommand: {shlex.join(self.command)}\n"
-                f"log {self.log_path} (last {LOG_TAIL_LINES} lines):\n{self.log_tail()}")
+        return (
+            f"{reason}\ncommand: {shlex.join(self.command)}\n"
+            f"log {self.log_path} (last {LOG_TAIL_LINES} lines):\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:

@@ -8,13 +8,10 @@ re-sampled), so a re-run samples only what is missing and never writes a key twi
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.sources.base import MalformedRow, iter_jsonl
+from pipeline.common.jsonl import JsonlStore
 from schemas import Profile, Trajectory, validate
 
 Key = tuple[str, str, str, str, int]
@@ -28,48 +25,31 @@ def trajectory_from_row(row: dict) -> Trajectory:
     return Trajectory(**{**row, "profile": Profile(row["profile"])})
 
 
+def _row_key(row: dict) -> Key:
+    return trajectory_key(validate(trajectory_from_row(row)))  # SchemaError is a ValueError: unreadable
+
+
 class TrajectoryStore:
+    """Trajectories of one shard in a `JsonlStore`; unreadable lines are moved aside and counted."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._rows: dict[Key, Trajectory] = {}
-        if self.path.exists():
-            self._load_and_repair()
+        self._store = JsonlStore(self.path, _row_key)
 
-    def _load_and_repair(self) -> None:
-        kept = []
-        for row in iter_jsonl(self.path):
-            if isinstance(row, MalformedRow):
-                continue  # a line torn by a kill: that sample is simply taken again
-            trajectory = validate(trajectory_from_row(row))
-            key = trajectory_key(trajectory)
-            if key not in self._rows:
-                self._rows[key] = trajectory
-                kept.append(row)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
-        os.replace(tmp, self.path)
+    @property
+    def unreadable(self) -> int:
+        return self._store.unreadable
 
     def __contains__(self, key: Key) -> bool:
-        return key in self._rows
+        return key in self._store
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._store)
 
     def add(self, trajectory: Trajectory) -> bool:
         """Append one trajectory durably; False (and nothing written) when its key is already stored."""
         validate(trajectory)
-        key = trajectory_key(trajectory)
-        with self._lock:
-            if key in self._rows:
-                return False
-            with open(self.path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(asdict(trajectory), ensure_ascii=False) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            self._rows[key] = trajectory
-            return True
+        return self._store.add(asdict(trajectory))
 
     def trajectories(self) -> list[Trajectory]:
-        return list(self._rows.values())
+        return [trajectory_from_row(row) for row in self._store.rows.values()]

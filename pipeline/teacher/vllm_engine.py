@@ -21,17 +21,30 @@ def sampling_params_for(request: ChatRequest, sampling_params_cls):
     """vLLM SamplingParams for one request: n = the missing samples, seeded, extras passed through."""
     profile = request.profile
     return sampling_params_cls(
-        n=len(request.indices), temperature=profile.temperature, top_p=profile.top_p,
-        max_tokens=profile.max_tokens, seed=request.seed, **profile.extra)
+        n=len(request.indices),
+        temperature=profile.temperature,
+        top_p=profile.top_p,
+        max_tokens=profile.max_tokens,
+        seed=request.seed,
+        **profile.extra,
+    )
 
 
 def completions_from_output(output) -> list[Completion]:
     """vLLM RequestOutput -> one Completion per sample, with exact token counts from the engine."""
     prompt_tokens = len(output.prompt_token_ids or [])
-    return [Completion(content=sample.text, reasoning="", finish_reason=sample.finish_reason or "unknown",
-                       prompt_tokens=prompt_tokens, completion_tokens=len(sample.token_ids or []),
-                       latency_s=0.0, server_url=ENGINE_URL)
-            for sample in sorted(output.outputs, key=lambda o: o.index)]
+    return [
+        Completion(
+            content=sample.text,
+            reasoning="",
+            finish_reason=sample.finish_reason or "unknown",
+            prompt_tokens=prompt_tokens,
+            completion_tokens=len(sample.token_ids or []),
+            latency_s=0.0,
+            server_url=ENGINE_URL,
+        )
+        for sample in sorted(output.outputs, key=lambda o: o.index)
+    ]
 
 
 class VLLMEngineBackend:
@@ -45,7 +58,7 @@ class VLLMEngineBackend:
 
     async def stream(self, requests: Sequence[ChatRequest]) -> AsyncIterator[Result]:
         for start in range(0, len(requests), self.chunk_size):
-            chunk = list(requests[start:start + self.chunk_size])
+            chunk = list(requests[start : start + self.chunk_size])
             try:
                 outputs = await asyncio.to_thread(self._generate, chunk)
             except Exception as err:  # noqa: BLE001 - the chunk fails as a whole, reported per request

@@ -6,22 +6,30 @@ import dagster as dg
 import datasets
 
 from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
-from pipeline.resources import TrajforgeStorage
-from schemas import Problem, Split, Trajectory, Verification, write_parquet
-from tests.pipeline.dataset.test_assemble import PROBLEMS, TRAJECTORIES, VERIFICATIONS
-from tests.sandbox.conftest import DOUBLE
+from pipeline.common.layout import DataLayout
+from pipeline.orchestration.partitions import problem_shards
+from pipeline.orchestration.resources import TrajforgeStorage
+from schemas import Split
+from tests.factories import DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS, write_stage_files
 
 
 def test_hub_folder_with_card_loads_every_config(tmp_path):
     data = tmp_path / "data"
-    write_parquet(list(PROBLEMS.values()), Problem, data / "problems" / "train.parquet")
-    write_parquet([replace(DOUBLE, id="t/held", source_id="held", split=Split.EVAL)], Problem,
-                  data / "problems" / "eval.parquet")
-    write_parquet(TRAJECTORIES, Trajectory, data / "trajectories" / "shard-000.parquet")
-    write_parquet(VERIFICATIONS, Verification, data / "verification" / "shard-000.parquet")
+    held = replace(DOUBLE, id="t/held", source_id="held", split=Split.EVAL)
+    shards = problem_shards.get_partition_keys()
+    write_stage_files(
+        DataLayout(data),
+        PROBLEMS.values(),
+        [held],
+        {shards[0]: TRAJECTORIES, **{s: [] for s in shards[1:]}},
+        {shards[0]: VERIFICATIONS, **{s: [] for s in shards[1:]}},
+    )
     config = {"ops": {"dataset": {"config": {"variants": ["digits:0.5", "shuffle:1.0"], "variant_seed": 3}}}}
-    result = dg.materialize([dataset, dataset_card, hub_push, dataset_is_publishable], run_config=config,
-                            resources={"storage": TrajforgeStorage(root=str(data))})
+    result = dg.materialize(
+        [dataset, dataset_card, hub_push, dataset_is_publishable],
+        run_config=config,
+        resources={"storage": TrajforgeStorage(root=str(data))},
+    )
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.passed, check.metadata

@@ -8,10 +8,8 @@ import yaml
 from assets.problems import problems
 from assets.trajectories import trajectories
 from assets.verification import verification
-from pipeline.recipe import DEFAULT_RECIPE
-from pipeline.resources import SandboxResource, TeacherResource, TrajforgeStorage
-
-
+from pipeline.common.settings import DEFAULT_RECIPE
+from pipeline.orchestration.resources import SandboxResource, TeacherResource, TrajforgeStorage
 
 
 @pytest.fixture
@@ -28,14 +26,22 @@ def tiny_recipe(tmp_path):
 @pytest.mark.slow
 @pytest.mark.docker
 def test_trajectories_then_verification_per_shard(tmp_path, tiny_recipe):
-    resources = {"storage": TrajforgeStorage(root=str(tmp_path / "data")), "sandbox": SandboxResource(workers=2),
-                 "teacher": TeacherResource()}
+    resources = {
+        "storage": TrajforgeStorage(root=str(tmp_path / "data")),
+        "sandbox": SandboxResource(workers=2),
+        "teacher": TeacherResource(),
+    }
     assert dg.materialize([problems], resources=resources).success
     config = {"ops": {"trajectories": {"config": {"recipe": tiny_recipe}}}}
     sampled = 0
     for shard in ("shard-000", "shard-001"):
-        result = dg.materialize([trajectories, verification], resources=resources, partition_key=shard,
-                                run_config=config, selection=[trajectories, verification])
+        result = dg.materialize(
+            [trajectories, verification],
+            resources=resources,
+            partition_key=shard,
+            run_config=config,
+            selection=[trajectories, verification],
+        )
         assert result.success
         meta = result.asset_materializations_for_node("trajectories")[0].metadata
         sampled += meta["sampled_now"].value
@@ -44,8 +50,9 @@ def test_trajectories_then_verification_per_shard(tmp_path, tiny_recipe):
         assert checked["sandbox_errors"].value == 0
     assert sampled == 4  # 2 problems x short/long, spread over the two shards
 
-    again = dg.materialize([trajectories], resources=resources, partition_key="shard-000", run_config=config,
-                           selection=[trajectories])
+    again = dg.materialize(
+        [trajectories], resources=resources, partition_key="shard-000", run_config=config, selection=[trajectories]
+    )
     assert again.asset_materializations_for_node("trajectories")[0].metadata["sampled_now"].value == 0
 
 
@@ -53,7 +60,8 @@ def test_teacher_resource_points_the_recipe_at_running_replicas():
     from pipeline.teacher.config import teacher_recipe
 
     recipe = TeacherResource(base_urls=["http://gpu-1:8000/v1", "http://gpu-2:8000/v1"], concurrency=32).configure(
-        teacher_recipe(DEFAULT_RECIPE))
+        teacher_recipe(DEFAULT_RECIPE)
+    )
     assert recipe.backend == "openai" and recipe.base_urls == ("http://gpu-1:8000/v1", "http://gpu-2:8000/v1")
     assert recipe.concurrency == 32
     assert TeacherResource(base_urls=[]).configure(teacher_recipe(DEFAULT_RECIPE)).backend == "managed_transformers"
@@ -61,4 +69,5 @@ def test_teacher_resource_points_the_recipe_at_running_replicas():
     assert routed.configure(teacher_recipe(DEFAULT_RECIPE)).model_urls == {"coder": ("http://gpu-2:8001/v1",)}
     with pytest.raises(ValueError, match="set base_urls too"):
         TeacherResource(base_urls=[], model_urls={"coder": ["http://gpu-2:8001/v1"]}).configure(
-            teacher_recipe(DEFAULT_RECIPE))
+            teacher_recipe(DEFAULT_RECIPE)
+        )

@@ -27,13 +27,13 @@ def embedded_folder() -> Path:
 
 
 def humaneval_problems():
-    from pipeline.sources import humaneval
+    from pipeline.problems.sources import humaneval
 
     return [humaneval.normalize(row) for row in humaneval.package_rows()]
 
 
 def write_problems(path: Path, problems) -> Path:
-    from pipeline.problem_files import dump_problem
+    from pipeline.problems.files import dump_problem
 
     path.write_text("".join(dump_problem(p) + "\n" for p in problems), encoding="utf-8")
     return path
@@ -63,8 +63,14 @@ def complete_lines(path: Path) -> list[bytes]:
 def start_trajforge(args: list[str], log: Path) -> subprocess.Popen:
     """`trajforge ARGS` in its own process group (so a kill takes nothing else with it)."""
     with open(log, "wb") as out:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, env=dict(os.environ),
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            cwd=REPO,
+            env=dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def run_trajforge(args: list[str], log: Path, timeout_s: float = 600) -> tuple[int, dict]:

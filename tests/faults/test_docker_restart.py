@@ -25,8 +25,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import (REPO, complete_lines, humaneval_problems, kill_group, remove_sandbox_containers_of,
-                                   run_trajforge, start_trajforge, write_jsonl, write_problems)
+from tests.faults.conftest import (
+    REPO,
+    complete_lines,
+    humaneval_problems,
+    kill_group,
+    remove_sandbox_containers_of,
+    run_trajforge,
+    start_trajforge,
+    write_jsonl,
+    write_problems,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
@@ -48,8 +57,9 @@ def _dockerd_pid() -> int:
 
 def _start_engine() -> None:
     """scripts/docker.sh: starts dockerd (detached, in its own session) when `docker info` fails."""
-    done = subprocess.run(["bash", "scripts/docker.sh"], cwd=REPO, capture_output=True, text=True, timeout=600,
-                          start_new_session=True)
+    done = subprocess.run(
+        ["bash", "scripts/docker.sh"], cwd=REPO, capture_output=True, text=True, timeout=600, start_new_session=True
+    )
     assert done.returncode == 0 and _engine_answers(), f"dockerd did not come back:\n{done.stdout}\n{done.stderr}"
 
 
@@ -77,12 +87,24 @@ def engine():
 def test_engine_restart_mid_verify_never_fails_a_correct_solution(engine, tmp_path):
     problems = humaneval_problems()
     problems_file = write_problems(tmp_path / "problems.jsonl", problems)
-    solutions = [{"problem_id": p.id, "solution_id": f"canonical-{i}", "code": p.reference_solution}
-                 for p in problems for i in range(COPIES)]
+    solutions = [
+        {"problem_id": p.id, "solution_id": f"canonical-{i}", "code": p.reference_solution}
+        for p in problems
+        for i in range(COPIES)
+    ]
     solutions_file = write_jsonl(tmp_path / "solutions.jsonl", solutions)
     out, log = tmp_path / "V.jsonl", tmp_path / "verify.log"
-    args = ["verify", "--problems", str(problems_file), "--solutions", str(solutions_file), "--out", str(out),
-            "--workers", "2"]
+    args = [
+        "verify",
+        "--problems",
+        str(problems_file),
+        "--solutions",
+        str(solutions_file),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+    ]
 
     process = start_trajforge(args, log)
     try:
@@ -107,18 +129,24 @@ def test_engine_restart_mid_verify_never_fails_a_correct_solution(engine, tmp_pa
     first_pass = Counter(r["verdict"] for r in rows)
     assert len(rows) == len({(r["problem_id"], r["solution_id"]) for r in rows}) == len(solutions)
     assert set(first_pass) <= {"accepted", "sandbox_error"}, (
-        first_pass, [r for r in rows if r["verdict"] not in ("accepted", "sandbox_error")][:3])
+        first_pass,
+        [r for r in rows if r["verdict"] not in ("accepted", "sandbox_error")][:3],
+    )
     retried = sum(r["attempts"] > 1 for r in rows)
     assert retried, "no solution needed a retry: the restart hit nothing in flight"
     # Container starts wait for the engine, so a restart of a few seconds uses up no solution's
     # attempts (before DockerPool retried starts, 15-19 of these 492 ended as sandbox_error).
-    assert not first_pass["sandbox_error"], (first_pass, [r["tests"][0]["detail"] for r in rows
-                                                          if r["verdict"] == "sandbox_error"][:3])
+    assert not first_pass["sandbox_error"], (
+        first_pass,
+        [r["tests"][0]["detail"] for r in rows if r["verdict"] == "sandbox_error"][:3],
+    )
 
     code, summary = run_trajforge(args, tmp_path / "resume.log")  # re-verifies sandbox_error rows only
     assert code == 0 and summary["verified"] == 0 and summary["skipped"] == len(solutions), summary
     final = [json.loads(line) for line in complete_lines(out)]
     assert len(final) == len({(r["problem_id"], r["solution_id"]) for r in final}) == len(solutions)
     assert Counter(r["verdict"] for r in final) == {"accepted": len(solutions)}
-    print(f"\nengine restarted after {restarted_at}/{len(solutions)} verdicts (took {restart_s:.1f}s); "
-          f"first pass {dict(first_pass)}, {retried} solutions retried on a fresh container")
+    print(
+        f"\nengine restarted after {restarted_at}/{len(solutions)} verdicts (took {restart_s:.1f}s); "
+        f"first pass {dict(first_pass)}, {retried} solutions retried on a fresh container"
+    )

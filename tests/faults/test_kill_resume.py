@@ -13,8 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import (complete_lines, humaneval_problems, kill_when, remove_sandbox_containers_of,
-                                   run_trajforge, start_trajforge, write_jsonl, write_problems)
+from tests.faults.conftest import (
+    complete_lines,
+    humaneval_problems,
+    kill_when,
+    remove_sandbox_containers_of,
+    run_trajforge,
+    start_trajforge,
+    write_jsonl,
+    write_problems,
+)
 
 # --- (a) sampling -------------------------------------------------------------------------------
 
@@ -24,8 +32,10 @@ SAMPLE_TOTAL = len(SAMPLE_PROBLEMS) * 2 * SAMPLES_PER_PROFILE  # x (short, long)
 
 
 def _teacher_recipe(path: Path, base_url: str, model: Path) -> Path:
-    profile = ("{{system_prompt: 'You are an expert Python programmer.', instructions: '{instructions}', "
-               "temperature: 0.7, max_tokens: {tokens}, n: %d, seed: 11}}" % SAMPLES_PER_PROFILE)
+    profile = (
+        "{{system_prompt: 'You are an expert Python programmer.', instructions: '{instructions}', "
+        "temperature: 0.7, max_tokens: {tokens}, n: " + str(SAMPLES_PER_PROFILE) + ", seed: 11}}"
+    )
     path.write_text(
         "teacher:\n"
         "  backend: openai\n"
@@ -36,7 +46,8 @@ def _teacher_recipe(path: Path, base_url: str, model: Path) -> Path:
         "  timeout_s: 300\n"
         "  profiles:\n"
         f"    short: {profile.format(instructions='Answer with code only.', tokens=16)}\n"
-        f"    long: {profile.format(instructions='Think step by step, then give the code.', tokens=32)}\n")
+        f"    long: {profile.format(instructions='Think step by step, then give the code.', tokens=32)}\n"
+    )
     return path
 
 
@@ -71,7 +82,7 @@ def test_sample_killed_mid_run_resumes_without_resampling_or_duplicates(embedded
     after = complete_lines(killed)
     assert killed.read_bytes() == b"".join(after), "the store ends in a torn or invalid line"
     # Finished trajectories were kept byte for byte (same ids, latencies, text): not sampled again.
-    assert after[:len(before)] == before
+    assert after[: len(before)] == before
     assert resumed["stored_now"] == SAMPLE_TOTAL - len(before) and resumed["in_store"] == SAMPLE_TOTAL
     keys = _trajectory_keys(after)
     assert len(keys) == len(set(keys)) == SAMPLE_TOTAL, Counter(keys).most_common(3)
@@ -86,16 +97,20 @@ COPIES = 3  # each canonical solution under several solution ids: enough work to
 
 
 def _solutions(problems) -> list[dict]:
-    rows = [{"problem_id": p.id, "solution_id": f"canonical-{i}", "code": p.reference_solution}
-            for p in problems for i in range(COPIES)]
+    rows = [
+        {"problem_id": p.id, "solution_id": f"canonical-{i}", "code": p.reference_solution}
+        for p in problems
+        for i in range(COPIES)
+    ]
     for p in problems[::5]:
         rows.append({"problem_id": p.id, "solution_id": "returns-none", "code": p.starter_code + "    return None\n"})
     for p in problems[1::16]:
         rows.append({"problem_id": p.id, "solution_id": "raises", "code": p.starter_code + "    raise ValueError\n"})
         rows.append({"problem_id": p.id, "solution_id": "syntax", "code": p.starter_code + "    return (\n"})
     first = problems[0]
-    rows.append({"problem_id": first.id, "solution_id": "spins", "code": first.starter_code + "    while True:\n"
-                                                                                                "        pass\n"})
+    rows.append(
+        {"problem_id": first.id, "solution_id": "spins", "code": first.starter_code + "    while True:\n        pass\n"}
+    )
     return rows
 
 
@@ -116,8 +131,17 @@ def test_verify_killed_mid_run_resumes_to_the_uninterrupted_verdicts(tmp_path):
     killed, reference = tmp_path / "killed.jsonl", tmp_path / "reference.jsonl"
 
     def verify(out: Path) -> list[str]:
-        return ["verify", "--problems", str(problems_file), "--solutions", str(solutions_file), "--out", str(out),
-                "--workers", "2"]
+        return [
+            "verify",
+            "--problems",
+            str(problems_file),
+            "--solutions",
+            str(solutions_file),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ]
 
     process = start_trajforge(verify(killed), tmp_path / "first.log")
     try:
@@ -134,7 +158,7 @@ def test_verify_killed_mid_run_resumes_to_the_uninterrupted_verdicts(tmp_path):
 
     after = complete_lines(killed)
     assert killed.read_bytes() == b"".join(after)
-    assert after[:len(before)] == before  # finished verdicts kept as they were, not verified again
+    assert after[: len(before)] == before  # finished verdicts kept as they were, not verified again
     assert resumed["skipped"] == len(before) and resumed["verified"] == len(solutions) - len(before)
     verdicts, expected = _verdicts(after), _verdicts(complete_lines(reference))
     assert len(verdicts) == len(solutions)
@@ -142,5 +166,7 @@ def test_verify_killed_mid_run_resumes_to_the_uninterrupted_verdicts(tmp_path):
     counts = Counter(verdicts.values())
     assert counts["accepted"] == COPIES * len(problems) and "sandbox_error" not in counts, counts
     assert {"runtime_error", "syntax_error", "time_limit"} <= set(counts), counts  # a failed assert: runtime_error
-    print(f"\nkilled after {len(before)}/{len(solutions)} verdicts ({left} orphaned containers removed); "
-          f"verdicts {dict(counts)}")
+    print(
+        f"\nkilled after {len(before)}/{len(solutions)} verdicts ({left} orphaned containers removed); "
+        f"verdicts {dict(counts)}"
+    )

@@ -12,7 +12,7 @@ from pipeline.evaluation.stw import CONTINUATION_PHRASE, load_generator
 from pipeline.finetune.config import finetune_recipe
 from pipeline.finetune.train import resolve_base_model, train
 from schemas import Problem, Trajectory, Verification, write_parquet
-from tests.pipeline.dataset.test_assemble import PROBLEMS, TRAJECTORIES, VERIFICATIONS
+from tests.factories import PROBLEMS, TRAJECTORIES, VERIFICATIONS
 
 pytestmark = pytest.mark.slow
 

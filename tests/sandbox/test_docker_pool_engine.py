@@ -15,7 +15,7 @@ from sandbox.docker_pool import DockerPool
 from sandbox.errors import SandboxFault
 from sandbox.verify import Solution, verify_one
 from schemas import Verdict
-from tests.sandbox.conftest import DOUBLE, DOUBLE_SOLUTION
+from tests.factories import DOUBLE, DOUBLE_SOLUTION
 
 GONE = requests.exceptions.ConnectionError(("Connection aborted.", FileNotFoundError(2, "No such file")))
 
@@ -44,8 +44,13 @@ class Container:
         self.requests += 1
         if not self.alive:
             raise SandboxFault("container closed its stream")
-        return {"tests": [{"index": i, "status": "ok", "stdout": str(int(t["input"]) * 2) + "\n", "time_s": 0.0}
-                          for i, t in enumerate(payload["tests"])], "clean": True}
+        return {
+            "tests": [
+                {"index": i, "status": "ok", "stdout": str(int(t["input"]) * 2) + "\n", "time_s": 0.0}
+                for i, t in enumerate(payload["tests"])
+            ],
+            "clean": True,
+        }
 
     def running(self):
         self.checks += 1

@@ -4,41 +4,67 @@ import pytest
 
 from sandbox.verify import Solution, verify_one
 from schemas import Problem, TestCase, TestStyle, Verdict
-from tests.sandbox.conftest import DOUBLE, DOUBLE_SOLUTION, stdin_problem
+from tests.factories import DOUBLE, DOUBLE_SOLUTION, stdin_problem
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
-ADD = Problem(id="t/add", source="t", source_id="add", statement="Add.", test_style=TestStyle.CALL,
-              tests=(TestCase("[1, 2]", "3"), TestCase("[10, -4]", "[6]")), fn_name="add", time_limit_s=1.0)
-CHECK = Problem(id="t/inc", source="t", source_id="inc", statement="Increment.", test_style=TestStyle.ASSERT,
-                tests=(TestCase("def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n"
-                                "\ncheck(inc)\n", ""),), fn_name="inc", time_limit_s=1.0)
+ADD = Problem(
+    id="t/add",
+    source="t",
+    source_id="add",
+    statement="Add.",
+    test_style=TestStyle.CALL,
+    tests=(TestCase("[1, 2]", "3"), TestCase("[10, -4]", "[6]")),
+    fn_name="add",
+    time_limit_s=1.0,
+)
+CHECK = Problem(
+    id="t/inc",
+    source="t",
+    source_id="inc",
+    statement="Increment.",
+    test_style=TestStyle.ASSERT,
+    tests=(
+        TestCase(
+            "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n\ncheck(inc)\n", ""
+        ),
+    ),
+    fn_name="inc",
+    time_limit_s=1.0,
+)
 
 
 def verify(pool, problem, code, name="s"):
     return verify_one(problem, Solution(problem.id, name, code), pool)
 
 
-@pytest.mark.parametrize(("problem", "code", "verdict"), [
-    (DOUBLE, DOUBLE_SOLUTION, Verdict.ACCEPTED),
-    (DOUBLE, "```python\nimport sys\nprint(int(sys.stdin.buffer.read()) * 2)\n```", Verdict.ACCEPTED),
-    (DOUBLE, "open('/dev/stdout', 'w').write(str(int(open('/dev/stdin').read()) * 2))", Verdict.ACCEPTED),
-    (DOUBLE, "import sys\nprint('debug', file=open('/dev/stderr', 'w'))\nprint(int(input()) * 2)", Verdict.ACCEPTED),
-    (DOUBLE, "print(int(input()) + 2)", Verdict.WRONG_ANSWER),
-    (DOUBLE, "print(int(input()) * 2)\nprint('debug')", Verdict.WRONG_ANSWER),
-    (DOUBLE, "raise ValueError('boom')", Verdict.RUNTIME_ERROR),
-    (DOUBLE, "while True:\n    pass", Verdict.TIME_LIMIT),
-    (DOUBLE, "import time\ntime.sleep(30)", Verdict.TIME_LIMIT),
-    (DOUBLE, "x = bytearray(2 * 1024 ** 3)", Verdict.MEMORY_LIMIT),
-    (DOUBLE, "while True:\n    print('y' * 4096)", Verdict.OUTPUT_LIMIT),
-    (DOUBLE, "print(int(input()) * 2", Verdict.SYNTAX_ERROR),
-    (ADD, "def add(a, b):\n    return a + b", Verdict.ACCEPTED),
-    (ADD, "class Solution:\n    def add(self, a, b):\n        return a + b", Verdict.ACCEPTED),
-    (ADD, "def add(a, b):\n    return a - b", Verdict.WRONG_ANSWER),
-    (ADD, "def plus(a, b):\n    return a + b", Verdict.RUNTIME_ERROR),
-    (CHECK, "def inc(x):\n    return x + 1", Verdict.ACCEPTED),
-    (CHECK, "def inc(x):\n    return x", Verdict.RUNTIME_ERROR),
-])
+@pytest.mark.parametrize(
+    ("problem", "code", "verdict"),
+    [
+        (DOUBLE, DOUBLE_SOLUTION, Verdict.ACCEPTED),
+        (DOUBLE, "```python\nimport sys\nprint(int(sys.stdin.buffer.read()) * 2)\n```", Verdict.ACCEPTED),
+        (DOUBLE, "open('/dev/stdout', 'w').write(str(int(open('/dev/stdin').read()) * 2))", Verdict.ACCEPTED),
+        (
+            DOUBLE,
+            "import sys\nprint('debug', file=open('/dev/stderr', 'w'))\nprint(int(input()) * 2)",
+            Verdict.ACCEPTED,
+        ),
+        (DOUBLE, "print(int(input()) + 2)", Verdict.WRONG_ANSWER),
+        (DOUBLE, "print(int(input()) * 2)\nprint('debug')", Verdict.WRONG_ANSWER),
+        (DOUBLE, "raise ValueError('boom')", Verdict.RUNTIME_ERROR),
+        (DOUBLE, "while True:\n    pass", Verdict.TIME_LIMIT),
+        (DOUBLE, "import time\ntime.sleep(30)", Verdict.TIME_LIMIT),
+        (DOUBLE, "x = bytearray(2 * 1024 ** 3)", Verdict.MEMORY_LIMIT),
+        (DOUBLE, "while True:\n    print('y' * 4096)", Verdict.OUTPUT_LIMIT),
+        (DOUBLE, "print(int(input()) * 2", Verdict.SYNTAX_ERROR),
+        (ADD, "def add(a, b):\n    return a + b", Verdict.ACCEPTED),
+        (ADD, "class Solution:\n    def add(self, a, b):\n        return a + b", Verdict.ACCEPTED),
+        (ADD, "def add(a, b):\n    return a - b", Verdict.WRONG_ANSWER),
+        (ADD, "def plus(a, b):\n    return a + b", Verdict.RUNTIME_ERROR),
+        (CHECK, "def inc(x):\n    return x + 1", Verdict.ACCEPTED),
+        (CHECK, "def inc(x):\n    return x", Verdict.RUNTIME_ERROR),
+    ],
+)
 def test_each_verdict_from_a_real_program(docker_pool, problem, code, verdict):
     result = verify(docker_pool, problem, code)
     assert result.verdict is verdict, result
@@ -46,19 +72,22 @@ def test_each_verdict_from_a_real_program(docker_pool, problem, code, verdict):
     assert result.attempts == 1
 
 
-@pytest.mark.parametrize(("problem", "code"), [
-    (DOUBLE, "print('accepted')\nimport sys; sys.exit(0)"),                      # forges a verdict on stdout
-    (DOUBLE, ""),                                                                 # prints nothing
-    (ADD, "import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b"),           # exits before the call
-    (ADD, "import os\nos._exit(0)"),
-    (ADD, "class Any:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Any()"),
-    (CHECK, "import sys\nsys.exit(0)"),
-    (CHECK, "import os\nos._exit(0)"),
-    (CHECK, "class Any(int):\n    def __eq__(self, other):\n        return True\ndef inc(x):\n    return Any(0)"),
-    (CHECK, "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef inc(x):\n    return x"),
-    (CHECK, "import builtins\nbuiltins.len = lambda x: 0\ndef inc(x):\n    return x + 1"),
-    (CHECK, "import os\nos.write(3, b'{\"status\": \"ok\"}')\nos._exit(0)"),   # forges the result channel
-])
+@pytest.mark.parametrize(
+    ("problem", "code"),
+    [
+        (DOUBLE, "print('accepted')\nimport sys; sys.exit(0)"),  # forges a verdict on stdout
+        (DOUBLE, ""),  # prints nothing
+        (ADD, "import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b"),  # exits before the call
+        (ADD, "import os\nos._exit(0)"),
+        (ADD, "class Any:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Any()"),
+        (CHECK, "import sys\nsys.exit(0)"),
+        (CHECK, "import os\nos._exit(0)"),
+        (CHECK, "class Any(int):\n    def __eq__(self, other):\n        return True\ndef inc(x):\n    return Any(0)"),
+        (CHECK, "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef inc(x):\n    return x"),
+        (CHECK, "import builtins\nbuiltins.len = lambda x: 0\ndef inc(x):\n    return x + 1"),
+        (CHECK, 'import os\nos.write(3, b\'{"status": "ok"}\')\nos._exit(0)'),  # forges the result channel
+    ],
+)
 def test_cheating_solutions_are_not_accepted(docker_pool, problem, code):
     assert verify(docker_pool, problem, code).verdict is not Verdict.ACCEPTED
 
@@ -71,10 +100,10 @@ HOSTILE = {
     "infinite_output": "import sys\nwhile True:\n    sys.stdout.write('z' * 65536)",
     "host_secrets": "import os\nprint(open('/etc/shadow').read(), os.environ.get('HOME'), os.listdir('/root'))",
     "kill_processes": "import os, signal\nfor pid in range(1, 500):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
-                      "    except OSError:\n        pass\nprint(int(input()) * 2)",
+    "    except OSError:\n        pass\nprint(int(input()) * 2)",
     "daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-              "        open('/tmp/daemon-was-here', 'w').write('x')\n        time.sleep(3600)\n    os._exit(0)\n"
-              "print(int(input()) * 2)",
+    "        open('/tmp/daemon-was-here', 'w').write('x')\n        time.sleep(3600)\n    os._exit(0)\n"
+    "print(int(input()) * 2)",
 }
 
 
@@ -110,9 +139,11 @@ def test_network_is_unreachable(docker_pool):
 
 def test_solution_runs_unprivileged_with_an_empty_environment(docker_pool):
     probe = stdin_problem(("", "ok\n"))
-    code = ("import os\nassert os.getuid() >= 20000 and os.getgid() >= 20000\n"
-            "assert not os.environ.get('HF_TOKEN') and set(os.environ) <= {'PATH', 'HOME', 'LANG'}\n"
-            "try:\n    open('/etc/new-file', 'w')\nexcept OSError:\n    print('ok')")
+    code = (
+        "import os\nassert os.getuid() >= 20000 and os.getgid() >= 20000\n"
+        "assert not os.environ.get('HF_TOKEN') and set(os.environ) <= {'PATH', 'HOME', 'LANG'}\n"
+        "try:\n    open('/etc/new-file', 'w')\nexcept OSError:\n    print('ok')"
+    )
     assert verify(docker_pool, probe, code).verdict is Verdict.ACCEPTED
 
 
@@ -137,9 +168,11 @@ def test_containers_of_a_killed_pool_are_reaped_by_the_next_pool(docker_pool):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # its pid now belongs to nobody, like a SIGKILLed trajforge's
     orphan = docker_pool.client.containers.create(
-        docker_pool.image, ["sleep", "60"], labels={LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}"})
+        docker_pool.image, ["sleep", "60"], labels={LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}"}
+    )
     mine = docker_pool.client.containers.create(  # owned by a live process that is not this one (pid 1)
-        docker_pool.image, ["sleep", "60"], labels={LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:1"})
+        docker_pool.image, ["sleep", "60"], labels={LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:1"}
+    )
     try:
         with DockerPool(docker_pool.image, size=1, client=docker_pool.client) as fresh:
             assert fresh.reaped >= 1

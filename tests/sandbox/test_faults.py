@@ -8,7 +8,7 @@ import pytest
 from sandbox.errors import SandboxFault
 from sandbox.verify import Solution, VerifySettings, verify_one
 from schemas import Verdict
-from tests.sandbox.conftest import DOUBLE, DOUBLE_SOLUTION, stdin_problem
+from tests.factories import DOUBLE, DOUBLE_SOLUTION, stdin_problem
 
 
 class FlakyExecutor:

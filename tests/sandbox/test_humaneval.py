@@ -4,7 +4,7 @@ import collections
 
 import pytest
 
-from pipeline.sources import humaneval
+from pipeline.problems.sources import humaneval
 from sandbox.verify import Solution, verify_all
 from schemas import Verdict
 

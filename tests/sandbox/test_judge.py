@@ -3,31 +3,37 @@ import pytest
 from sandbox.judge import Tolerance, compare_returned, compare_stdout, values_match
 
 
-@pytest.mark.parametrize(("actual", "expected"), [
-    ("3\n", "3\n"),
-    ("3", "3\n"),
-    ("1 2   \n3\t\n\n\n", "1 2\n3\n"),
-    ("1  2\n", "1 2\n"),
-    ("0.3333333\n", "0.33333333333\n"),
-    ("1e3\n", "1000.0\n"),
-    ("2.0000001\n", "2\n"),
-    ("YES\r\nNO\r\n", "YES\nNO\n"),
-])
+@pytest.mark.parametrize(
+    ("actual", "expected"),
+    [
+        ("3\n", "3\n"),
+        ("3", "3\n"),
+        ("1 2   \n3\t\n\n\n", "1 2\n3\n"),
+        ("1  2\n", "1 2\n"),
+        ("0.3333333\n", "0.33333333333\n"),
+        ("1e3\n", "1000.0\n"),
+        ("2.0000001\n", "2\n"),
+        ("YES\r\nNO\r\n", "YES\nNO\n"),
+    ],
+)
 def test_equivalent_outputs_match(actual, expected):
     assert compare_stdout(actual, expected) == (True, "")
 
 
-@pytest.mark.parametrize(("actual", "expected", "words"), [
-    ("1\n", "1\n2\n", "missing output"),
-    ("1\n2\n3\n", "1\n2\n", "extra output"),
-    ("", "5\n", "missing output"),
-    ("1000000\n", "1000001\n", "line 1"),
-    ("0.31\n", "0.3\n", "line 1"),
-    ("1 2 3\n", "1 2\n", "line 1"),
-    ("yes\n", "YES\n", "line 1"),
-    ("nan\n", "nan2\n", "line 1"),
-    ("1\n\n2\n", "1\n2\n", "line 2"),
-])
+@pytest.mark.parametrize(
+    ("actual", "expected", "words"),
+    [
+        ("1\n", "1\n2\n", "missing output"),
+        ("1\n2\n3\n", "1\n2\n", "extra output"),
+        ("", "5\n", "missing output"),
+        ("1000000\n", "1000001\n", "line 1"),
+        ("0.31\n", "0.3\n", "line 1"),
+        ("1 2 3\n", "1 2\n", "line 1"),
+        ("yes\n", "YES\n", "line 1"),
+        ("nan\n", "nan2\n", "line 1"),
+        ("1\n\n2\n", "1\n2\n", "line 2"),
+    ],
+)
 def test_different_outputs_are_detected(actual, expected, words):
     ok, detail = compare_stdout(actual, expected)
     assert not ok and words in detail
@@ -39,20 +45,23 @@ def test_tolerance_is_configurable():
     assert compare_stdout("100.5\n", "100.0\n", Tolerance(abs_tol=0, rel_tol=1e-2))[0]
 
 
-@pytest.mark.parametrize(("actual", "expected_json", "ok"), [
-    (3, "3", True),
-    (3, "[3]", True),  # APPS/TACO wrap call outputs in a one-element list
-    ([3], "[3]", True),
-    ([1, 2], "[1, 2]", True),
-    (0.30000000000000004, "0.3", True),
-    ({"a": [1, 2.0]}, '{"a": [1, 2]}', True),
-    (True, "1", False),
-    (1, "true", False),
-    (None, "null", True),
-    ("3", "3", False),
-    ([1, 2], "[[1, 2, 3]]", False),
-    (1000000, "1000001", False),
-])
+@pytest.mark.parametrize(
+    ("actual", "expected_json", "ok"),
+    [
+        (3, "3", True),
+        (3, "[3]", True),  # APPS/TACO wrap call outputs in a one-element list
+        ([3], "[3]", True),
+        ([1, 2], "[1, 2]", True),
+        (0.30000000000000004, "0.3", True),
+        ({"a": [1, 2.0]}, '{"a": [1, 2]}', True),
+        (True, "1", False),
+        (1, "true", False),
+        (None, "null", True),
+        ("3", "3", False),
+        ([1, 2], "[[1, 2, 3]]", False),
+        (1000000, "1000001", False),
+    ],
+)
 def test_call_results_compare_as_values(actual, expected_json, ok):
     assert compare_returned(actual, expected_json)[0] is ok
 

@@ -3,7 +3,7 @@
 from sandbox.process_pool import ProcessPool
 from sandbox.verify import Solution, verify_one
 from schemas import Verdict
-from tests.sandbox.conftest import DOUBLE, DOUBLE_SOLUTION
+from tests.factories import DOUBLE, DOUBLE_SOLUTION
 
 
 def test_process_backend_judges_like_the_docker_one():

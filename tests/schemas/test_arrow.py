@@ -1,9 +1,10 @@
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from schemas import DatasetRow, Problem, QuarantineRow, RemovalRow, Trajectory, Verification, read_parquet
 from schemas.arrow import SCHEMAS, to_table, write_parquet
-from tests.schemas.test_validate import ASSERT, CALL, QUARANTINE, REMOVAL, ROW, STDIN, TRAJECTORY, VERIFICATION
+from tests.factories import ASSERT, CALL, QUARANTINE, REMOVAL, ROW, STDIN, TRAJECTORY, VERIFICATION
 
 CASES = [
     (Problem, [STDIN, CALL, ASSERT]),
@@ -39,5 +40,5 @@ def test_write_is_atomic_and_leaves_no_temp_file(tmp_path):
 def test_wrong_value_type_fails_to_convert():
     from dataclasses import replace
 
-    with pytest.raises(Exception):
+    with pytest.raises((TypeError, ValueError, pa.ArrowException)):
         to_table([replace(STDIN, time_limit_s="fast")], Problem)

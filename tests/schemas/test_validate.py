@@ -3,40 +3,12 @@ from dataclasses import replace
 import pytest
 
 from schemas import (
-    DatasetRow,
-    Problem,
-    Profile,
-    QuarantineRow,
-    RemovalRow,
-    RemovalStage,
     SchemaError,
     TestCase,
     TestResult,
-    TestStyle,
-    Trajectory,
-    Verdict,
-    Verification,
     validate,
 )
-
-STDIN = Problem(id="apps/1", source="apps", source_id="1", statement="Add two numbers.",
-                test_style=TestStyle.STDIN, tests=(TestCase("1 2\n", "3\n"),))
-CALL = Problem(id="taco/q-1", source="taco", source_id="q-1", statement="Add.", test_style=TestStyle.CALL,
-               tests=(TestCase("[1, 2]", "3"),), fn_name="add")
-ASSERT = Problem(id="mbpp/2", source="mbpp", source_id="2", statement="Add.", test_style=TestStyle.ASSERT,
-                 tests=(TestCase("assert add(1, 2) == 3", ""),), fn_name="add")
-TRAJECTORY = Trajectory(id="t1", problem_id="apps/1", profile=Profile.LONG, teacher_model="m", params_hash="h",
-                        sample_index=0, reasoning="think", answer="```python\nprint(3)\n```", code="print(3)",
-                        prompt_tokens=10, completion_tokens=20, reasoning_tokens=5, finish_reason="stop",
-                        truncated=False, latency_s=0.5, server_url="http://127.0.0.1:8000/v1")
-VERIFICATION = Verification(problem_id="apps/1", solution_id="t1", verdict=Verdict.ACCEPTED, passed=1, total=1,
-                            time_s=0.1, tests=(TestResult(0, Verdict.ACCEPTED, 0.1),))
-ROW = DatasetRow(id="r1", question="Add two numbers.", response="Reasoning... print(3)", token_num=12,
-                 problem_id="apps/1", source="apps", teacher_model="m", profile=Profile.SHORT,
-                 verdict=Verdict.ACCEPTED, passed=1, total=1, difficulty="simple", params_hash="h",
-                 trajectory_id="t1")
-QUARANTINE = QuarantineRow(source="apps", row_index=3, record_id="apps-7", field="input_output", reason="not JSON")
-REMOVAL = RemovalRow("apps/2", RemovalStage.NEAR_DEDUP, "apps/1", 0.9, "minhash")
+from tests.factories import ASSERT, CALL, QUARANTINE, REMOVAL, ROW, STDIN, TRAJECTORY, VERIFICATION
 
 
 @pytest.mark.parametrize("record", [STDIN, CALL, ASSERT, TRAJECTORY, VERIFICATION, ROW, QUARANTINE, REMOVAL])
@@ -54,42 +26,46 @@ def _error(record) -> SchemaError:
     return info.value
 
 
-@pytest.mark.parametrize(("record", "field", "words"), [
-    (replace(STDIN, statement="   "), "statement", "empty"),
-    (replace(STDIN, tests=()), "tests", "at least one test"),
-    (replace(STDIN, id="apps/99"), "id", "{source}/{source_id}"),
-    (replace(STDIN, test_style="bash"), "test_style", "must be one of"),
-    (replace(STDIN, tests=(TestCase("1 2\n", 3),)), "tests[0].output", "string"),
-    (replace(STDIN, tests=(TestCase("ok\n", "ok\n"), "raw")), "tests[1]", "TestCase"),
-    (replace(STDIN, statement="bad \udcff byte"), "statement", "UTF-8"),
-    (replace(STDIN, time_limit_s=0.0), "time_limit_s", "positive"),
-    (replace(STDIN, time_limit_s=float("nan")), "time_limit_s", "finite"),
-    (replace(STDIN, memory_limit_mb=True), "memory_limit_mb", "integer"),
-    (replace(STDIN, metadata_json="[1]"), "metadata_json", "JSON object"),
-    (replace(STDIN, verifiable="yes"), "verifiable", "bool"),
-    (replace(CALL, fn_name=None), "fn_name", "function name"),
-    (replace(CALL, tests=(TestCase("[1, 2", "3"),)), "tests[0].input", "not JSON"),
-    (replace(CALL, tests=(TestCase('{"a": 1}', "3"),)), "tests[0].input", "JSON array"),
-    (replace(CALL, tests=(TestCase("[1]", "nope"),)), "tests[0].output", "not JSON"),
-    (replace(ASSERT, tests=(TestCase("assert add(1, 2 == 3", ""),)), "tests[0].input", "does not compile"),
-    (replace(ASSERT, tests=(TestCase("  ", ""),)), "tests[0].input", "no code"),
-    (replace(TRAJECTORY, completion_tokens=-1), "completion_tokens", "negative"),
-    (replace(TRAJECTORY, profile="medium"), "profile", "must be one of"),
-    (replace(VERIFICATION, passed=2), "passed", "within 0..total"),
-    (replace(VERIFICATION, passed=0, tests=()), "verdict", "accepted needs every test"),
-    (replace(VERIFICATION, verdict="ok"), "verdict", "must be one of"),
-    (replace(VERIFICATION, tests=(TestResult(0, "fine", 0.1),)), "tests[0].verdict", "must be one of"),
-    (replace(ROW, response="<think>hmm</think> print(3)"), "response", "think tags"),
-    (replace(ROW, token_num=0), "token_num", "positive"),
-    (replace(QUARANTINE, reason=""), "reason", "empty"),
-    (replace(REMOVAL, similarity=1.5), "similarity", "within 0..1"),
-])
+@pytest.mark.parametrize(
+    ("record", "field", "words"),
+    [
+        (replace(STDIN, statement="   "), "statement", "empty"),
+        (replace(STDIN, tests=()), "tests", "at least one test"),
+        (replace(STDIN, id="apps/99"), "id", "{source}/{source_id}"),
+        (replace(STDIN, test_style="bash"), "test_style", "must be one of"),
+        (replace(STDIN, tests=(TestCase("1 2\n", 3),)), "tests[0].output", "string"),
+        (replace(STDIN, tests=(TestCase("ok\n", "ok\n"), "raw")), "tests[1]", "TestCase"),
+        (replace(STDIN, statement="bad \udcff byte"), "statement", "UTF-8"),
+        (replace(STDIN, time_limit_s=0.0), "time_limit_s", "positive"),
+        (replace(STDIN, time_limit_s=float("nan")), "time_limit_s", "finite"),
+        (replace(STDIN, memory_limit_mb=True), "memory_limit_mb", "integer"),
+        (replace(STDIN, metadata_json="[1]"), "metadata_json", "JSON object"),
+        (replace(STDIN, verifiable="yes"), "verifiable", "bool"),
+        (replace(CALL, fn_name=None), "fn_name", "function name"),
+        (replace(CALL, tests=(TestCase("[1, 2", "3"),)), "tests[0].input", "not JSON"),
+        (replace(CALL, tests=(TestCase('{"a": 1}', "3"),)), "tests[0].input", "JSON array"),
+        (replace(CALL, tests=(TestCase("[1]", "nope"),)), "tests[0].output", "not JSON"),
+        (replace(ASSERT, tests=(TestCase("assert add(1, 2 == 3", ""),)), "tests[0].input", "does not compile"),
+        (replace(ASSERT, tests=(TestCase("  ", ""),)), "tests[0].input", "no code"),
+        (replace(TRAJECTORY, completion_tokens=-1), "completion_tokens", "negative"),
+        (replace(TRAJECTORY, profile="medium"), "profile", "must be one of"),
+        (replace(VERIFICATION, passed=2), "passed", "within 0..total"),
+        (replace(VERIFICATION, passed=0, tests=()), "verdict", "accepted needs every test"),
+        (replace(VERIFICATION, verdict="ok"), "verdict", "must be one of"),
+        (replace(VERIFICATION, tests=(TestResult(0, "fine", 0.1),)), "tests[0].verdict", "must be one of"),
+        (replace(ROW, response="<think>hmm</think> print(3)"), "response", "think tags"),
+        (replace(ROW, token_num=0), "token_num", "positive"),
+        (replace(QUARANTINE, reason=""), "reason", "empty"),
+        (replace(REMOVAL, similarity=1.5), "similarity", "within 0..1"),
+    ],
+)
 def test_malformed_records_name_the_record_and_field(record, field, words):
     err = _error(record)
     assert err.field == field
     assert words in err.message
-    record_id = next(getattr(record, name) for name in ("id", "solution_id", "record_id", "problem_id")
-                     if hasattr(record, name))
+    record_id = next(
+        getattr(record, name) for name in ("id", "solution_id", "record_id", "problem_id") if hasattr(record, name)
+    )
     assert err.record_id == record_id
     assert repr(record_id) in str(err) and repr(field) in str(err)
 

@@ -1,6 +1,6 @@
 """The Dagster UI in a real browser: `dagster dev` on a throw-away instance, driven by Playwright
 with Debian's chromium (scripts/browser.sh installs it). The test dismisses the first-load
-community dialog, finds every asset of `pipeline.definitions` on the lineage graph, launches
+community dialog, finds every asset of `pipeline.orchestration.definitions` on the lineage graph, launches
 `build_problems` from its job page, and waits for the Runs page to show the run as a success;
 GraphQL and the data folder confirm it. Screenshots go to the test's tmp dir (path printed).
 """
@@ -37,16 +37,18 @@ def _free_port() -> int:
 
 
 def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql",
-                                     data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["data"]
 
 
 def _definitions() -> tuple[list[str], set[str]]:
     """Every asset key of the code location (as the UI names them) and every asset group."""
-    from pipeline.definitions import defs
+    from pipeline.orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
     keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
@@ -64,9 +66,14 @@ def dagster_dev(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(home), "TRAJFORGE_DATA": str(data)}
     log_path = tmp_path / "dagster-dev.log"
     log = open(log_path, "w")
-    server = subprocess.Popen([str(Path(sys.executable).with_name("dagster")), "dev", "--host", "127.0.0.1",
-                               "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)  # its own process group: code server and runs included
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster")), "dev", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # its own process group: code server and runs included
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -134,8 +141,9 @@ def _expand_all_groups(page, groups: set[str]) -> None:
     """The graph's own settings menu (the gear among its zoom controls, not the navigation's
     Settings) -> "Expand all groups"; the choice sticks for the session, so it may read "Collapse"."""
     page.locator("svg").get_by_text(sorted(groups)[0], exact=True).first.wait_for()  # the graph is drawn
-    gear = (page.get_by_role("button").filter(has=page.locator('[aria-label="settings"]'))
-            .filter(has_not_text="Settings"))
+    gear = (
+        page.get_by_role("button").filter(has=page.locator('[aria-label="settings"]')).filter(has_not_text="Settings")
+    )
     gear.click()
     expand = page.get_by_role("menuitem", name=re.compile("Expand all groups"))
     page.get_by_role("menuitem", name=re.compile("(Expand|Collapse) all groups")).wait_for()
@@ -231,8 +239,10 @@ def _drive_the_ui(page, dagster_dev: dict, shots: Path) -> None:
     page.screenshot(path=str(shots / "runs.png"))
 
     # The same verdict from the server (GraphQL) and on disk.
-    runs = _graphql(dagster_dev["port"], '{ runsOrError(filter: {pipelineName: "build_problems"}) '
-                                         '{ ... on Runs { results { runId status } } } }')["runsOrError"]["results"]
+    runs = _graphql(
+        dagster_dev["port"],
+        '{ runsOrError(filter: {pipelineName: "build_problems"}) { ... on Runs { results { runId status } } } }',
+    )["runsOrError"]["results"]
     (run,) = [r for r in runs if r["runId"].startswith(short_id)]
     assert run["status"] == "SUCCESS", runs
     page.goto(f"{base_url}/runs/{run['runId']}", wait_until="domcontentloaded")

@@ -3,39 +3,15 @@ from dataclasses import replace
 import pytest
 
 from pipeline.dataset.assemble import AssemblySettings, assemble, difficulty, question_text
-from schemas import Profile, Verdict, Verification
-from tests.sandbox.conftest import DOUBLE
-from tests.schemas.test_validate import CALL, TRAJECTORY
-
-LOOP = "wait let me check the sum again " * 40
-
-
-def traj(tid, problem, profile, tokens, reasoning="Read n, print 2n."):
-    return replace(TRAJECTORY, id=tid, problem_id=problem.id, profile=profile, completion_tokens=tokens,
-                   reasoning=f"<think>{reasoning}</think>", answer="```python\nprint(int(input()) * 2)\n```")
-
-
-def verdict(tid, problem, ok=True):
-    return Verification(problem.id, tid, Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, 3 if ok else 1, 3, 0.1)
-
-
-PROBLEMS = {DOUBLE.id: DOUBLE, CALL.id: CALL}
-TRAJECTORIES = [
-    traj("s1", DOUBLE, Profile.SHORT, 40), traj("s2", DOUBLE, Profile.SHORT, 30), traj("l1", DOUBLE, Profile.LONG, 300),
-    traj("l2", DOUBLE, Profile.LONG, 200), traj("bad", DOUBLE, Profile.LONG, 100),
-    traj("c1", CALL, Profile.SHORT, 20), traj("c2", CALL, Profile.LONG, 90),
-    traj("loop", CALL, Profile.LONG, 500, reasoning=LOOP), traj("big", CALL, Profile.LONG, 9000),
-    traj("unverified", CALL, Profile.SHORT, 10),
-]
-VERIFICATIONS = [verdict(t, DOUBLE) for t in ("s1", "s2", "l1", "l2")] + [verdict("bad", DOUBLE, ok=False)] + [
-    verdict("c1", CALL, ok=False), verdict("c2", CALL, ok=False), verdict("loop", CALL), verdict("big", CALL)]
+from schemas import Verdict
+from tests.factories import CALL, DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS
 
 
 def test_shortest_accepted_per_profile_failed_kept_apart_and_removals_counted():
     result = assemble(PROBLEMS, TRAJECTORIES, VERIFICATIONS)
     assert sorted(r.id for r in result.accepted) == ["l2", "s2"]
     assert sorted(r.id for r in result.failed) == ["bad", "c1", "c2"]
-    assert result.removed == {"not verified": 1, "repetitive reasoning": 1, "over the token budget": 1}
+    assert result.removed == {"not_verified": 1, "repetitive": 1, "over_token_budget": 1}
     row = next(r for r in result.accepted if r.id == "s2")
     assert "<think>" not in row.response and row.response.startswith("Read n, print 2n.")
     assert (row.verdict, row.passed, row.total, row.token_num, row.source) == (Verdict.ACCEPTED, 3, 3, 30, "t")

@@ -12,8 +12,8 @@ def test_repetition_ratio_separates_loops_from_varied_reasoning():
 
 def test_rejection_reasons():
     assert rejection_reason(VARIED, 500) is None
-    assert "token budget" in rejection_reason(VARIED, 9000)
-    assert "repetitive" in rejection_reason(LOOP, 500)
+    assert rejection_reason(VARIED, 9000) == ("over_token_budget", "9000 > 8192 tokens")
+    assert rejection_reason(LOOP, 500)[0] == "repetitive"
     assert rejection_reason(LOOP, 500, FilterSettings(max_repetition=0.99)) is None
     assert rejection_reason(VARIED, 9000, FilterSettings(token_budget=10_000)) is None
 

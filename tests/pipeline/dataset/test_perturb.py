@@ -91,9 +91,7 @@ def test_remove_reflection_phrases_and_cleanup():
         "Hmm.\n"
         "Let me double-check: the sum is 5. But wait, let me think again about it.\n"
         "Alternatively, use a loop.  On second thought, no.\n"
-        "WAIT a moment; I await the result.\n"
-        + CODE.replace("return x + 1", "wait = 1  # hmm")
-        + "\n"
+        "WAIT a moment; I await the result.\n" + CODE.replace("return x + 1", "wait = 1  # hmm") + "\n"
     )
     out = remove_reflection(text)
     lines = out.split("\n")

@@ -17,8 +17,12 @@ def test_hand_computed_rewards_and_weights():
 
 
 def test_sign_follows_length_and_correctness():
-    samples = [SampleOutcome("short-right", "p", 50, True), SampleOutcome("long-right", "p", 400, True),
-               SampleOutcome("short-wrong", "p", 50, False), SampleOutcome("long-wrong", "p", 400, False)]
+    samples = [
+        SampleOutcome("short-right", "p", 50, True),
+        SampleOutcome("long-right", "p", 400, True),
+        SampleOutcome("short-wrong", "p", 50, False),
+        SampleOutcome("long-wrong", "p", 400, False),
+    ]
     rewards = {h.sample_id: h.reward for h in harmonize(samples, ALL)}
     assert rewards["short-right"] > rewards["long-right"] > rewards["long-wrong"]
     assert rewards["short-right"] > rewards["short-wrong"] > rewards["long-wrong"]
@@ -31,8 +35,10 @@ def test_clipping_bounds_the_reward():
     tiny, huge = by_id["tiny"], by_id["huge"]
     assert tiny.reward > 4 and tiny.clipped == 4.0
     assert huge.reward == pytest.approx(5005 / 10_000 - 1 - 1) and huge.clipped == pytest.approx(huge.reward)
-    wrong = harmonize([SampleOutcome("w", "q", 10_000, False), SampleOutcome("r", "q", 10, True)],
-                      PrunerSettings(lam=5.0, keep_per_problem=None))
+    wrong = harmonize(
+        [SampleOutcome("w", "q", 10_000, False), SampleOutcome("r", "q", 10, True)],
+        PrunerSettings(lam=5.0, keep_per_problem=None),
+    )
     assert min(h.clipped for h in wrong) == -2.0
 
 

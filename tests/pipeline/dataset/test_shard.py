@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 
 from pipeline.dataset.shard import write_shards
 from schemas import DatasetRow, to_table
-from tests.schemas.test_validate import ROW
+from tests.factories import ROW
 
 
 def _table(n):

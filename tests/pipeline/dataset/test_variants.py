@@ -1,8 +1,8 @@
 import pytest
 
-from pipeline.dataset.variants import parse_variant, variant_name, variant_table
-from tests.pipeline.dataset.test_assemble import DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS
 from pipeline.dataset.assemble import assemble
+from pipeline.dataset.variants import parse_variant, variant_name, variant_table
+from tests.factories import DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS
 
 
 def test_variant_specs_parse_and_name_their_config():

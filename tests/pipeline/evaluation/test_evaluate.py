@@ -8,26 +8,50 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.dataset.assemble import question_text
-from pipeline.evaluation.evaluate import (EvalReport, EvalRow, EvalSample, NotHeldOut, aggregate, check_held_out,
-                                          evaluate, markdown_table, write_report)
+from pipeline.evaluation.evaluate import (
+    EvalReport,
+    EvalRow,
+    EvalSample,
+    NotHeldOut,
+    aggregate,
+    check_held_out,
+    evaluate,
+    markdown_table,
+    write_report,
+)
 from pipeline.evaluation.stw import CONTINUATION_PHRASE, StwResult
-from pipeline.sources import humaneval, stdio_builtin
+from pipeline.problems.sources import humaneval, stdio_builtin
 from schemas import Split, Verdict
-from tests.sandbox.conftest import DOUBLE
+from tests.factories import DOUBLE
 
 
 def sample(model, budget, verdict, thinking, hit, answer, problem="p"):
-    return EvalSample(problem_id=problem, model=model, budget=budget, verdict=verdict.value, passed=0, total=1,
-                      thinking_tokens=thinking, answer_tokens=answer, budget_hit=hit, text="", code="",
-                      generation_s=0.1)
+    return EvalSample(
+        problem_id=problem,
+        model=model,
+        budget=budget,
+        verdict=verdict.value,
+        passed=0,
+        total=1,
+        thinking_tokens=thinking,
+        answer_tokens=answer,
+        budget_hit=hit,
+        text="",
+        code="",
+        generation_s=0.1,
+    )
 
 
 A, W, S = Verdict.ACCEPTED, Verdict.WRONG_ANSWER, Verdict.SANDBOX_ERROR
 SAMPLES = [
-    sample("z1", 8, A, 8, True, 10, "p1"), sample("z1", 8, W, 8, True, 20, "p2"),
-    sample("z1", 8, A, 3, False, 0, "p3"), sample("z1", 8, S, 8, True, 30, "p4"),
-    sample("base", 8, W, 8, True, 5, "p1"), sample("base", 8, W, 6, False, 0, "p2"),
-    sample("z1", 64, A, 40, False, 0, "p1"), sample("z1", 64, A, 64, True, 7, "p2"),
+    sample("z1", 8, A, 8, True, 10, "p1"),
+    sample("z1", 8, W, 8, True, 20, "p2"),
+    sample("z1", 8, A, 3, False, 0, "p3"),
+    sample("z1", 8, S, 8, True, 30, "p4"),
+    sample("base", 8, W, 8, True, 5, "p1"),
+    sample("base", 8, W, 6, False, 0, "p2"),
+    sample("z1", 64, A, 40, False, 0, "p1"),
+    sample("z1", 64, A, 64, True, 7, "p2"),
 ]
 
 
@@ -88,8 +112,15 @@ class ScriptedGenerator:
 
     def generate(self, questions, budget, answer_tokens):
         thinking = min(budget, 20)
-        return [StwResult("Let me think." + CONTINUATION_PHRASE + f"```python\n{self.answers[q]}\n```",
-                          thinking, budget <= 20, 12 if budget <= 20 else 0) for q in questions]
+        return [
+            StwResult(
+                "Let me think." + CONTINUATION_PHRASE + f"```python\n{self.answers[q]}\n```",
+                thinking,
+                budget <= 20,
+                12 if budget <= 20 else 0,
+            )
+            for q in questions
+        ]
 
 
 class CountingExecutor:
@@ -110,8 +141,10 @@ def eval_problems():
     """Three problems of the default held-out selection (data/problems/eval.parquet), built from
     the packaged sources so the test does not depend on `trajforge problems` having run."""
     wanted = {"humaneval/HumanEval/7", "humaneval/HumanEval/61", "stdio_builtin/stdio-008"}
-    rows = [*map(humaneval.normalize, humaneval.package_rows()),
-            *map(stdio_builtin.normalize, stdio_builtin.package_rows())]
+    rows = [
+        *map(humaneval.normalize, humaneval.package_rows()),
+        *map(stdio_builtin.normalize, stdio_builtin.package_rows()),
+    ]
     problems = [held_out(p) for p in rows if p.id in wanted]
     assert len(problems) == 3
     return problems
@@ -120,12 +153,23 @@ def eval_problems():
 @pytest.mark.slow
 @pytest.mark.docker
 def test_evaluate_end_to_end_in_the_docker_sandbox(eval_problems, local_generator, docker_pool, tmp_path):
-    models = {"smollm2": local_generator, "oracle": ScriptedGenerator(eval_problems),
-              "exit0": ScriptedGenerator(eval_problems, code="import sys\nsys.exit(0)")}
+    models = {
+        "smollm2": local_generator,
+        "oracle": ScriptedGenerator(eval_problems),
+        "exit0": ScriptedGenerator(eval_problems, code="import sys\nsys.exit(0)"),
+    }
     sandbox = CountingExecutor(docker_pool)
     budgets = [8, 32]
-    report = evaluate(models, eval_problems, budgets, sandbox, answer_tokens=24, workers=2,
-                      out_dir=tmp_path / "eval", log=lambda _: None)
+    report = evaluate(
+        models,
+        eval_problems,
+        budgets,
+        sandbox,
+        answer_tokens=24,
+        workers=2,
+        out_dir=tmp_path / "eval",
+        log=lambda _: None,
+    )
 
     assert [(r.model, r.budget) for r in report.rows] == [(m, b) for m in models for b in budgets]
     assert len(report.samples) == 3 * 2 * 3 == len(sandbox.requests)  # every verdict from a sandbox run

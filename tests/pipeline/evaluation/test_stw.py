@@ -3,8 +3,17 @@ LocalGenerator on the real embedded SmolLM2 (slow)."""
 
 import pytest
 
-from pipeline.evaluation.stw import (CONTINUATION_PHRASE, LocalGenerator, StwResult, check_budgets, combine,
-                                     continuation_ids, continuation_prompt, load_generator, until_eos)
+from pipeline.evaluation.stw import (
+    CONTINUATION_PHRASE,
+    LocalGenerator,
+    StwResult,
+    check_budgets,
+    combine,
+    continuation_ids,
+    continuation_prompt,
+    load_generator,
+    until_eos,
+)
 
 CODE_QUESTION = "Write a python function that adds two numbers."
 SHORT_QUESTION = "What is 2+2? Answer with a number only."
@@ -12,13 +21,15 @@ SHORT_QUESTION = "What is 2+2? Answer with a number only."
 
 # ---- the planner (no model) ----
 
+
 def test_the_phrase_is_z1s():
     assert CONTINUATION_PHRASE == "\n\nI overthought it, the final answer should be:\n\n"
 
 
 def test_a_pass_that_hit_the_budget_continues_after_the_phrase():
     assert continuation_prompt("<user>q<assistant>", "let me think", True) == (
-        "<user>q<assistant>let me think\n\nI overthought it, the final answer should be:\n\n")
+        "<user>q<assistant>let me think\n\nI overthought it, the final answer should be:\n\n"
+    )
 
 
 def test_a_pass_that_stopped_by_itself_has_no_second_pass():
@@ -54,6 +65,7 @@ def test_total_tokens():
 
 
 # ---- the batching logic, on a scripted model and tokenizer ----
+
 
 class ScriptedTokenizer:
     """Characters are tokens (ord); "#" (35) is EOS, "_" (95) pads; a 3-char template."""
@@ -118,6 +130,7 @@ def test_batches_are_formed_by_length_and_bounded_by_batch_size():
 
 # ---- the real embedded model ----
 
+
 @pytest.mark.slow
 def test_a_tiny_budget_is_hit_and_the_answer_pass_runs(local_generator):
     calls = []
@@ -141,9 +154,9 @@ def test_a_tiny_budget_is_hit_and_the_answer_pass_runs(local_generator):
     assert pass1_ids == prompt and calls[0]["max_new_tokens"] == 8
     second = calls[1]["input_ids"][0].tolist()
     assert calls[1]["max_new_tokens"] == 24
-    assert second[:len(prompt)] == prompt and second[-len(local_generator.phrase_ids):] == local_generator.phrase_ids
+    assert second[: len(prompt)] == prompt and second[-len(local_generator.phrase_ids) :] == local_generator.phrase_ids
     assert len(second) == len(prompt) + 8 + len(local_generator.phrase_ids)
-    thought = local_generator.tokenizer.decode(second[len(prompt):len(prompt) + 8], skip_special_tokens=True)
+    thought = local_generator.tokenizer.decode(second[len(prompt) : len(prompt) + 8], skip_special_tokens=True)
     assert result.text.startswith(thought + CONTINUATION_PHRASE)
 
 

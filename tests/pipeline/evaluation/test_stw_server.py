@@ -26,13 +26,18 @@ class TemplateTokenizer:
 
 
 def text_completion(text, finish_reason="stop", completion_tokens=5):
-    return {"object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": finish_reason}],
-            "usage": {"prompt_tokens": 30, "completion_tokens": completion_tokens}}
+    return {
+        "object": "text_completion",
+        "choices": [{"index": 0, "text": text, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": 30, "completion_tokens": completion_tokens},
+    }
 
 
 def test_completions_mode_renders_the_chat_locally_and_appends_pass1_and_the_phrase():
-    replies = [(200, completion("let me think", finish_reason="length", completion_tokens=8)),
-               (200, text_completion("```python\nx = 1\n```", completion_tokens=6))]
+    replies = [
+        (200, completion("let me think", finish_reason="length", completion_tokens=8)),
+        (200, text_completion("```python\nx = 1\n```", completion_tokens=6)),
+    ]
     with ScriptedOpenAIServer(replies) as server:
         generator = ServerGenerator(server.base_url, "student", tokenizer=TemplateTokenizer())
         [result] = generator.generate(["q?"], budget=8, answer_tokens=32)
@@ -46,14 +51,18 @@ def test_completions_mode_renders_the_chat_locally_and_appends_pass1_and_the_phr
 
 
 def test_chat_mode_continues_the_assistant_message_the_vllm_way():
-    replies = [(200, completion("let me think", finish_reason="length", completion_tokens=8)),
-               (200, completion("the answer", completion_tokens=3))]
+    replies = [
+        (200, completion("let me think", finish_reason="length", completion_tokens=8)),
+        (200, completion("the answer", completion_tokens=3)),
+    ]
     with ScriptedOpenAIServer(replies) as server:
         generator = ServerGenerator(server.base_url, "student", continuation="chat")
         [result] = generator.generate(["q?"], budget=8, answer_tokens=16)
     second = server.requests[1]
-    assert second["messages"] == [{"role": "user", "content": "q?"},
-                                  {"role": "assistant", "content": "let me think" + CONTINUATION_PHRASE}]
+    assert second["messages"] == [
+        {"role": "user", "content": "q?"},
+        {"role": "assistant", "content": "let me think" + CONTINUATION_PHRASE},
+    ]
     assert second["continue_final_message"] is True and second["add_generation_prompt"] is False
     assert second["max_tokens"] == 16 and second["temperature"] == 0
     assert result == StwResult("let me think" + CONTINUATION_PHRASE + "the answer", 8, True, 3)
@@ -88,6 +97,7 @@ def test_parse_text_completion():
 
 def test_completion_posts_retry_5xx_and_fail_fast_on_4xx():
     with ScriptedOpenAIServer([(503, {"detail": "busy"}), (422, {"detail": "nope"})]) as server:
+
         async def go():
             settings = ClientSettings(base_urls=(server.base_url,), max_retries=3, backoff_s=0.01)
             async with TeacherClient(settings) as client:

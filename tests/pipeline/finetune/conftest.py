@@ -12,15 +12,23 @@ import pytest
 from schemas import DatasetRow, Profile, Verdict, to_table
 
 QUESTIONS = [
-    ("Write a function add(a, b) that returns the sum of a and b.",
-     "We add the two numbers.\n\n```python\ndef add(a, b):\n    return a + b\n```"),
-    ("Write a function square(x) that returns x squared.",
-     "Multiply x by itself.\n\n```python\ndef square(x):\n    return x * x\n```"),
-    ("Write a function is_even(n) that tells whether n is even.",
-     "An even number leaves no remainder when divided by two.\n\n"
-     "```python\ndef is_even(n):\n    return n % 2 == 0\n```"),
-    ("Write a function first(xs) that returns the first item of a list.",
-     "Index zero is the first item.\n\n```python\ndef first(xs):\n    return xs[0]\n```"),
+    (
+        "Write a function add(a, b) that returns the sum of a and b.",
+        "We add the two numbers.\n\n```python\ndef add(a, b):\n    return a + b\n```",
+    ),
+    (
+        "Write a function square(x) that returns x squared.",
+        "Multiply x by itself.\n\n```python\ndef square(x):\n    return x * x\n```",
+    ),
+    (
+        "Write a function is_even(n) that tells whether n is even.",
+        "An even number leaves no remainder when divided by two.\n\n"
+        "```python\ndef is_even(n):\n    return n % 2 == 0\n```",
+    ),
+    (
+        "Write a function first(xs) that returns the first item of a list.",
+        "Index zero is the first item.\n\n```python\ndef first(xs):\n    return xs[0]\n```",
+    ),
 ]
 
 
@@ -29,11 +37,24 @@ def dataset_rows(repeat: int = 1) -> list[DatasetRow]:
     for copy in range(repeat):
         for i, (question, response) in enumerate(QUESTIONS):
             profile = Profile.SHORT if i % 2 == 0 else Profile.LONG
-            rows.append(DatasetRow(
-                id=f"row-{copy}-{i}", question=question, response=response, token_num=len(response.split()) * 2,
-                problem_id=f"tiny/{i}", source="tiny", teacher_model="embedded", profile=profile,
-                verdict=Verdict.ACCEPTED if i != 3 else Verdict.WRONG_ANSWER, passed=1 if i != 3 else 0, total=1,
-                difficulty="easy", params_hash="p", trajectory_id=f"t-{copy}-{i}"))
+            rows.append(
+                DatasetRow(
+                    id=f"row-{copy}-{i}",
+                    question=question,
+                    response=response,
+                    token_num=len(response.split()) * 2,
+                    problem_id=f"tiny/{i}",
+                    source="tiny",
+                    teacher_model="embedded",
+                    profile=profile,
+                    verdict=Verdict.ACCEPTED if i != 3 else Verdict.WRONG_ANSWER,
+                    passed=1 if i != 3 else 0,
+                    total=1,
+                    difficulty="easy",
+                    params_hash="p",
+                    trajectory_id=f"t-{copy}-{i}",
+                )
+            )
     return rows
 
 

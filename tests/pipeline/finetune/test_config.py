@@ -1,5 +1,6 @@
 import pytest
 
+from pipeline.common.settings import RecipeError
 from pipeline.finetune.config import (
     CPU_RECIPE,
     EMBEDDED,
@@ -10,7 +11,6 @@ from pipeline.finetune.config import (
     parse_finetune_recipe,
     with_overrides,
 )
-from pipeline.recipe import RecipeError
 
 
 def test_cpu_recipe_is_the_embedded_model_with_lora():
@@ -38,9 +38,14 @@ def test_mode_picks_its_own_config_unless_named():
 
 
 def test_nested_sections_and_types():
-    recipe = parse_finetune_recipe({
-        "lora": {"enabled": False, "target_modules": ["q_proj"]}, "learning_rate": "3e-4", "epochs": 2,
-        "harmonize": {"ratio_eps": 0.1, "weights": "recompute", "lam": 1, "weight_clip": [-1, 3]}})
+    recipe = parse_finetune_recipe(
+        {
+            "lora": {"enabled": False, "target_modules": ["q_proj"]},
+            "learning_rate": "3e-4",
+            "epochs": 2,
+            "harmonize": {"ratio_eps": 0.1, "weights": "recompute", "lam": 1, "weight_clip": [-1, 3]},
+        }
+    )
     assert recipe.lora.target_modules == ("q_proj",) and not recipe.lora.enabled
     assert recipe.learning_rate == 3e-4 and isinstance(recipe.epochs, float)
     assert recipe.harmonize.weight_clip == (-1.0, 3.0) and recipe.harmonize.lam == 1.0
@@ -52,33 +57,36 @@ def test_schedulers_are_transformers_scheduler_types():
     assert set(SCHEDULERS) <= {s.value for s in SchedulerType}
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"learning_rat": 1e-4}, "unknown key(s) ['learning_rat']"),
-    ({"mode": "dpo"}, "finetune.mode"),
-    ({"lr_scheduler": "cosyne"}, "finetune.lr_scheduler"),
-    ({"learning_rate": "fast"}, "finetune.learning_rate: expected float"),
-    ({"learning_rate": 0}, "finetune.learning_rate: must be > 0"),
-    ({"per_device_batch": True}, "finetune.per_device_batch: expected int"),
-    ({"per_device_batch": 0}, "finetune.per_device_batch: must be >= 1"),
-    ({"max_steps": 0}, "finetune.max_steps"),
-    ({"epochs": 0}, "finetune.epochs"),
-    ({"warmup_steps": -1}, "finetune.warmup_steps"),
-    ({"bf16": "maybe"}, "finetune.bf16"),
-    ({"model_dtype": "int8"}, "finetune.model_dtype"),
-    ({"packing": "yes"}, "finetune.packing: expected bool"),
-    ({"mode": "length_harmonized", "packing": True}, "finetune.packing: not with mode length_harmonized"),
-    ({"effective_batch": 256, "gradient_accumulation": 4}, "effective_batch or gradient_accumulation"),
-    ({"lora": {"r": 0}}, "finetune.lora.r"),
-    ({"lora": {"dropout": 1.5}}, "finetune.lora.dropout"),
-    ({"lora": {"rank": 8}}, "finetune.lora: unknown key(s) ['rank']"),
-    ({"lora": {"target_modules": []}}, "finetune.lora.target_modules"),
-    ({"lora": True}, "finetune.lora: expected a mapping"),
-    ({"harmonize": {"ratio_eps": 1.5}}, "finetune.harmonize.ratio_eps"),
-    ({"harmonize": {"weights": "mine"}}, "finetune.harmonize.weights"),
-    ({"harmonize": {"weight_clip": [4, -2]}}, "finetune.harmonize.weight_clip: low 4.0 > high -2.0"),
-    ({"harmonize": {"weight_clip": 4}}, "finetune.harmonize.weight_clip: expected [low, high]"),
-    ({"base_model": ""}, "finetune.base_model: expected str"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"learning_rat": 1e-4}, "unknown key(s) ['learning_rat']"),
+        ({"mode": "dpo"}, "finetune.mode"),
+        ({"lr_scheduler": "cosyne"}, "finetune.lr_scheduler"),
+        ({"learning_rate": "fast"}, "finetune.learning_rate: expected float"),
+        ({"learning_rate": 0}, "finetune.learning_rate: must be > 0"),
+        ({"per_device_batch": True}, "finetune.per_device_batch: expected int"),
+        ({"per_device_batch": 0}, "finetune.per_device_batch: must be >= 1"),
+        ({"max_steps": 0}, "finetune.max_steps"),
+        ({"epochs": 0}, "finetune.epochs"),
+        ({"warmup_steps": -1}, "finetune.warmup_steps"),
+        ({"bf16": "maybe"}, "finetune.bf16"),
+        ({"model_dtype": "int8"}, "finetune.model_dtype"),
+        ({"packing": "yes"}, "finetune.packing: expected bool"),
+        ({"mode": "length_harmonized", "packing": True}, "finetune.packing: not with mode length_harmonized"),
+        ({"effective_batch": 256, "gradient_accumulation": 4}, "effective_batch or gradient_accumulation"),
+        ({"lora": {"r": 0}}, "finetune.lora.r"),
+        ({"lora": {"dropout": 1.5}}, "finetune.lora.dropout"),
+        ({"lora": {"rank": 8}}, "finetune.lora: unknown key(s) ['rank']"),
+        ({"lora": {"target_modules": []}}, "finetune.lora.target_modules"),
+        ({"lora": True}, "finetune.lora: expected a mapping"),
+        ({"harmonize": {"ratio_eps": 1.5}}, "finetune.harmonize.ratio_eps"),
+        ({"harmonize": {"weights": "mine"}}, "finetune.harmonize.weights"),
+        ({"harmonize": {"weight_clip": [4, -2]}}, "finetune.harmonize.weight_clip: low 4.0 > high -2.0"),
+        ({"harmonize": {"weight_clip": 4}}, "finetune.harmonize.weight_clip: expected [low, high]"),
+        ({"base_model": ""}, "finetune.base_model: expected str"),
+    ],
+)
 def test_bad_recipes_fail_with_the_key_named(data, message):
     with pytest.raises(RecipeError) as info:
         parse_finetune_recipe(data)

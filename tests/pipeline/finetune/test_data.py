@@ -22,16 +22,21 @@ from tests.pipeline.finetune.conftest import dataset_rows, write_hub_folder
 
 def test_a_row_becomes_one_user_turn_and_one_assistant_turn():
     example = to_example({"id": "a", "question": "Q?", "response": "R.", "weight": 0.5})
-    assert example == {"prompt": [{"role": "user", "content": "Q?"}],
-                       "completion": [{"role": "assistant", "content": "R."}]}
+    assert example == {
+        "prompt": [{"role": "user", "content": "Q?"}],
+        "completion": [{"role": "assistant", "content": "R."}],
+    }
     assert to_example({"id": "a", "question": "Q?", "response": "R.", "weight": 2}, with_weight=True)["weight"] == 2.0
 
 
-@pytest.mark.parametrize(("row", "message"), [
-    ({"id": "r1", "question": None, "response": "R"}, "row 'r1': column 'question' is missing or empty"),
-    ({"id": "r2", "question": "Q", "response": "  "}, "row 'r2': column 'response' is missing or empty"),
-    ({"id": "r3", "question": "Q"}, "row 'r3': column 'response'"),
-])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"id": "r1", "question": None, "response": "R"}, "row 'r1': column 'question' is missing or empty"),
+        ({"id": "r2", "question": "Q", "response": "  "}, "row 'r2': column 'response' is missing or empty"),
+        ({"id": "r3", "question": "Q"}, "row 'r3': column 'response'"),
+    ],
+)
 def test_rows_with_a_missing_value_name_the_row_and_column(row, message):
     with pytest.raises(DataError) as info:
         to_example(row)
@@ -109,20 +114,30 @@ def test_a_null_in_the_parquet_names_the_row(tmp_path):
 
 
 def test_recomputed_weights_are_the_pruner_weights_over_every_row():
-    rows = [{"id": r.id, "problem_id": r.problem_id, "token_num": r.token_num, "verdict": r.verdict.value}
-            for r in dataset_rows(repeat=2)]
+    rows = [
+        {"id": r.id, "problem_id": r.problem_id, "token_num": r.token_num, "verdict": r.verdict.value}
+        for r in dataset_rows(repeat=2)
+    ]
     settings = HarmonizeSettings(weights="recompute", lam=1.0, weight_clip=(-1.0, 2.0))
     weights = recomputed_weights(rows, settings)
-    expected = harmonize([SampleOutcome(r["id"], r["problem_id"], r["token_num"], r["verdict"] == "accepted")
-                          for r in rows], PrunerSettings(lam=1.0, clip_low=-1.0, clip_high=2.0, keep_per_problem=None))
+    expected = harmonize(
+        [SampleOutcome(r["id"], r["problem_id"], r["token_num"], r["verdict"] == "accepted") for r in rows],
+        PrunerSettings(lam=1.0, clip_low=-1.0, clip_high=2.0, keep_per_problem=None),
+    )
     assert weights == {h.sample_id: h.weight for h in expected} and len(weights) == len(rows)
     with pytest.raises(DataError, match="row 'x': column 'token_num'"):
         recomputed_weights([{"id": "x", "problem_id": "p", "verdict": "accepted"}], settings)
 
 
 def test_recipe_with_recomputed_weights_loads_the_default_config(hub_folder):
-    recipe = parse_finetune_recipe({"dataset": str(hub_folder), "mode": "length_harmonized", "config": "default",
-                                    "harmonize": {"weights": "recompute"}})
+    recipe = parse_finetune_recipe(
+        {
+            "dataset": str(hub_folder),
+            "mode": "length_harmonized",
+            "config": "default",
+            "harmonize": {"weights": "recompute"},
+        }
+    )
     examples = training_examples(recipe)
     assert len(examples) == 8 and abs(sum(examples["weight"])) < 1e-9  # z-normalised
 

@@ -36,14 +36,17 @@ def test_ratio_is_exp_of_the_difference_of_means():
     assert importance_ratio(policy, ref, mask).item() == pytest.approx(math.exp(0.5))
 
 
-@pytest.mark.parametrize(("ratio", "weight", "loss", "clipped", "has_grad"), [
-    (1.5, +1.0, -1.2, True, False),   # R > 0, r past 1 + eps: the bonus is capped, no more pull
-    (0.5, +1.0, -0.5, False, True),   # R > 0, r below 1 - eps: unclipped, still pulled up
-    (0.5, -1.0, 0.8, True, False),    # R < 0, r already pushed below 1 - eps: capped
-    (1.5, -1.0, 1.5, False, True),    # R < 0, r above 1 + eps: unclipped, still pushed down
-    (1.1, +2.0, -2.2, False, True),   # inside the range both branches agree
-    (1.1, -2.0, 2.2, False, True),
-])
+@pytest.mark.parametrize(
+    ("ratio", "weight", "loss", "clipped", "has_grad"),
+    [
+        (1.5, +1.0, -1.2, True, False),  # R > 0, r past 1 + eps: the bonus is capped, no more pull
+        (0.5, +1.0, -0.5, False, True),  # R > 0, r below 1 - eps: unclipped, still pulled up
+        (0.5, -1.0, 0.8, True, False),  # R < 0, r already pushed below 1 - eps: capped
+        (1.5, -1.0, 1.5, False, True),  # R < 0, r above 1 + eps: unclipped, still pushed down
+        (1.1, +2.0, -2.2, False, True),  # inside the range both branches agree
+        (1.1, -2.0, 2.2, False, True),
+    ],
+)
 def test_ratio_clipping_picks_the_pessimistic_branch(ratio, weight, loss, clipped, has_grad):
     policy, ref, mask, weights = one_sample(math.log(ratio), weight)
     result = o1_pruner_loss(policy, ref, mask, weights, eps=0.2)
@@ -91,14 +94,22 @@ def test_reference_carries_no_gradient():
     assert ref.grad is None and policy.grad is not None
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"weights": torch.tensor([1.0, 2.0])}, "one per sample"),
-    ({"mask": torch.ones(1, 3)}, "differ in shape"),
-    ({"eps": 1.5}, "eps"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"weights": torch.tensor([1.0, 2.0])}, "one per sample"),
+        ({"mask": torch.ones(1, 3)}, "differ in shape"),
+        ({"eps": 1.5}, "eps"),
+    ],
+)
 def test_bad_inputs(kwargs, message):
-    args = {"policy_logps": torch.zeros(1, 2), "ref_logps": torch.zeros(1, 2), "mask": torch.ones(1, 2),
-            "weights": torch.tensor([1.0]), **kwargs}
+    args = {
+        "policy_logps": torch.zeros(1, 2),
+        "ref_logps": torch.zeros(1, 2),
+        "mask": torch.ones(1, 2),
+        "weights": torch.tensor([1.0]),
+        **kwargs,
+    }
     with pytest.raises(ValueError, match=message):
         o1_pruner_loss(**args)
 

@@ -54,15 +54,19 @@ def test_plot_loss(tmp_path):
 
 def fake_result(tmp_path) -> TrainResult:
     (tmp_path / "adapter").mkdir(exist_ok=True)
-    return TrainResult(str(tmp_path / "adapter"), "sft", 2, [(1, 2.0), (2, 1.0)], 100, 10.0, 10.0, None,
-                       "embedded", True, 4)
+    return TrainResult(
+        str(tmp_path / "adapter"), "sft", 2, [(1, 2.0), (2, 1.0)], 100, 10.0, 10.0, None, "embedded", True, 4
+    )
 
 
 def test_a_finished_run_is_reused_only_for_the_same_recipe_and_data(tmp_path):
     recipe = parse_finetune_recipe({"dataset": "/data"})
     result = fake_result(tmp_path)
-    (tmp_path / MARKER).write_text(json.dumps({"status": "finished", "recipe": recipe.to_dict(),
-                                               "result": asdict(result), "dataset_fingerprint": "abc"}))
+    (tmp_path / MARKER).write_text(
+        json.dumps(
+            {"status": "finished", "recipe": recipe.to_dict(), "result": asdict(result), "dataset_fingerprint": "abc"}
+        )
+    )
     logs = []
     assert finished_result(tmp_path, recipe, "abc", logs.append) == result
     assert finished_result(tmp_path, replace(recipe, learning_rate=1.0), "abc", logs.append) is None
@@ -99,10 +103,21 @@ def test_train_result_round_trips_through_json(tmp_path):
 def tiny_recipe(folder, **overrides):
     """Repeated tiny data and a high learning rate: the loss reliably falls within a few steps.
     One torch thread: on a 2-core machine shared with other busy processes it is the fastest."""
-    return parse_finetune_recipe({
-        "dataset": str(folder), "max_steps": 6, "learning_rate": "1e-3", "warmup_steps": 0,
-        "lr_scheduler": "constant", "per_device_batch": 2, "max_length": 128, "gradient_checkpointing": False,
-        "cpu_threads": 1, "lora": {"r": 8, "alpha": 16, "dropout": 0.0}, **overrides})
+    return parse_finetune_recipe(
+        {
+            "dataset": str(folder),
+            "max_steps": 6,
+            "learning_rate": "1e-3",
+            "warmup_steps": 0,
+            "lr_scheduler": "constant",
+            "per_device_batch": 2,
+            "max_length": 128,
+            "gradient_checkpointing": False,
+            "cpu_threads": 1,
+            "lora": {"r": 8, "alpha": 16, "dropout": 0.0},
+            **overrides,
+        }
+    )
 
 
 @pytest.mark.slow
@@ -117,17 +132,19 @@ def test_the_loss_is_on_the_response_only(hub_folder):
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForCausalLM.from_pretrained(base)
     examples = training_examples(recipe)
-    trainer = _build_trainer(recipe, model, tokenizer, examples, sft_config(recipe, hub_folder / "out", False, 1),
-                             print)
+    trainer = _build_trainer(
+        recipe, model, tokenizer, examples, sft_config(recipe, hub_folder / "out", False, 1), print
+    )
     row = trainer.train_dataset[0]
-    prompt_ids = tokenizer.apply_chat_template(examples[0]["prompt"], add_generation_prompt=True, tokenize=True,
-                                               return_dict=True)["input_ids"]
+    prompt_ids = tokenizer.apply_chat_template(
+        examples[0]["prompt"], add_generation_prompt=True, tokenize=True, return_dict=True
+    )["input_ids"]
     labels, ids = row["labels"], row["input_ids"]
-    assert ids[:len(prompt_ids)] == prompt_ids  # the model's own chat template, one user turn
-    assert all(label == -100 for label in labels[:len(prompt_ids)])
-    assert labels[len(prompt_ids):] == ids[len(prompt_ids):]  # every response token, end of turn included
-    assert tokenizer.decode(ids[len(prompt_ids):]).startswith(examples[0]["completion"][0]["content"])
-    assert tokenizer.eos_token_id in labels[len(prompt_ids):]
+    assert ids[: len(prompt_ids)] == prompt_ids  # the model's own chat template, one user turn
+    assert all(label == -100 for label in labels[: len(prompt_ids)])
+    assert labels[len(prompt_ids) :] == ids[len(prompt_ids) :]  # every response token, end of turn included
+    assert tokenizer.decode(ids[len(prompt_ids) :]).startswith(examples[0]["completion"][0]["content"])
+    assert tokenizer.eos_token_id in labels[len(prompt_ids) :]
 
 
 @pytest.mark.slow
@@ -157,8 +174,12 @@ def test_sft_lowers_the_loss_saves_and_reloads(hub_folder, tmp_path):
     base = AutoModelForCausalLM.from_pretrained(resolve_base_model("embedded"))
     name = "model.layers.0.self_attn.q_proj.weight"
     assert not torch.equal(dict(merged.named_parameters())[name], dict(base.named_parameters())[name])
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "Write a function add(a, b)."}],
-                                           add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "Write a function add(a, b)."}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
     with torch.no_grad():
         generated = merged.generate(**prompt, max_new_tokens=4, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]
@@ -168,8 +189,13 @@ def test_sft_lowers_the_loss_saves_and_reloads(hub_folder, tmp_path):
 @pytest.mark.parametrize("lora", [True, False])
 def test_length_harmonized_steps_give_finite_losses(hub_folder, tmp_path, lora):
     # With LoRA the reference is the model with its adapter disabled; full FT uses a frozen copy.
-    recipe = tiny_recipe(hub_folder, mode="length_harmonized", max_steps=2 if lora else 1,
-                         gradient_checkpointing=lora, lora={"enabled": lora, "dropout": 0.0})
+    recipe = tiny_recipe(
+        hub_folder,
+        mode="length_harmonized",
+        max_steps=2 if lora else 1,
+        gradient_checkpointing=lora,
+        lora={"enabled": lora, "dropout": 0.0},
+    )
     logs = []
     result = train(recipe, tmp_path / "harmonized", log=logs.append)
     assert result.mode == "length_harmonized" and result.steps == recipe.max_steps

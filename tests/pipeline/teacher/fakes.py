@@ -52,5 +52,9 @@ def completion(*contents, reasoning=None, finish_reason="stop", prompt_tokens=11
         if reasoning is not None:
             message["reasoning_content"] = reasoning
         choices.append({"index": index, "message": message, "finish_reason": finish_reason})
-    return {"id": "x", "object": "chat.completion", "choices": choices,
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}}
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "choices": choices,
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
+    }

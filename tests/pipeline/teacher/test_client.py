@@ -9,9 +9,11 @@ from tests.pipeline.teacher.fakes import ScriptedOpenAIServer, completion
 def _chat(urls, n=1, seed=None, **settings):
     async def go():
         async with TeacherClient(ClientSettings(base_urls=tuple(urls), backoff_s=0.01, **settings)) as client:
-            result = await client.chat("m", [{"role": "user", "content": "hi"}], {"temperature": 0.5, "top_k": 20},
-                                       n=n, seed=seed)
+            result = await client.chat(
+                "m", [{"role": "user", "content": "hi"}], {"temperature": 0.5, "top_k": 20}, n=n, seed=seed
+            )
             return result, client.retries
+
     return asyncio.run(go())
 
 
@@ -68,10 +70,10 @@ def test_a_model_with_its_own_servers_is_sent_only_to_them():
             for model in models:
                 await client.chat(model, [{"role": "user", "content": "hi"}], {})
 
-    with ScriptedOpenAIServer([]) as default, ScriptedOpenAIServer([]) as coder_1, \
-            ScriptedOpenAIServer([]) as coder_2:
-        settings = ClientSettings(base_urls=(default.base_url,),
-                                  model_urls={"coder": (coder_1.base_url, coder_2.base_url + "/")})
+    with ScriptedOpenAIServer([]) as default, ScriptedOpenAIServer([]) as coder_1, ScriptedOpenAIServer([]) as coder_2:
+        settings = ClientSettings(
+            base_urls=(default.base_url,), model_urls={"coder": (coder_1.base_url, coder_2.base_url + "/")}
+        )
         asyncio.run(requests_for(["reasoner", "coder", "coder", "reasoner", "coder"], settings))
         assert [r["model"] for r in default.requests] == ["reasoner", "reasoner"]
         assert [r["model"] for r in coder_1.requests] == ["coder", "coder"]
@@ -82,11 +84,14 @@ def _completion(content, reasoning=""):
     return Completion(content, reasoning, "stop", 1, 1, 0.1, "u")
 
 
-@pytest.mark.parametrize(("completion_", "expected"), [
-    (_completion("<think>plan it</think>\nfinal code"), ("plan it", "final code")),
-    (_completion("the answer", reasoning="server-side thoughts"), ("server-side thoughts", "the answer")),
-    (_completion("<think>cut off mid thought"), ("cut off mid thought", "")),
-    (_completion("just an answer"), ("", "just an answer")),
-])
+@pytest.mark.parametrize(
+    ("completion_", "expected"),
+    [
+        (_completion("<think>plan it</think>\nfinal code"), ("plan it", "final code")),
+        (_completion("the answer", reasoning="server-side thoughts"), ("server-side thoughts", "the answer")),
+        (_completion("<think>cut off mid thought"), ("cut off mid thought", "")),
+        (_completion("just an answer"), ("", "just an answer")),
+    ],
+)
 def test_reasoning_is_split_from_the_answer(completion_, expected):
     assert split_reasoning(completion_) == expected

@@ -48,8 +48,9 @@ def test_converted_folder_is_plain_hf(embedded_folder: Path):
     model = AutoModelForCausalLM.from_pretrained(embedded_folder)  # no gguf_file
     assert model.dtype == torch.float32 and not getattr(model, "is_quantized", False)
     assert tokenizer.chat_template
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False,
-                                           add_generation_prompt=True)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True
+    )
     assert prompt.rstrip().endswith("<|im_start|>assistant")
     ids = tokenizer(prompt, return_tensors="pt")
     out = model.generate(**ids, max_new_tokens=4, do_sample=False)

@@ -20,23 +20,30 @@ from pipeline.teacher.sampling import HttpBackend, plan, sample
 from pipeline.teacher.server import ManagedServer
 from pipeline.teacher.store import TrajectoryStore
 from schemas import Profile
-from tests.sandbox.conftest import DOUBLE
-from tests.schemas.test_validate import CALL
+from tests.factories import CALL, DOUBLE
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]
 
 
 def profiles(model: str, max_tokens: int):
-    short = SamplingProfile(name="short", model=model, system_prompt="You write Python.",
-                            instructions="Answer with code only.", temperature=0.7, max_tokens=max_tokens, seed=1)
+    short = SamplingProfile(
+        name="short",
+        model=model,
+        system_prompt="You write Python.",
+        instructions="Answer with code only.",
+        temperature=0.7,
+        max_tokens=max_tokens,
+        seed=1,
+    )
     long = replace(short, name="long", instructions="Think step by step, then give the code.")
     return [short, long]
 
 
 def run_sampling(base_url, problems, profile_list, store, retries=6):
-    client = TeacherClient(ClientSettings(base_urls=(base_url,), concurrency=2, timeout_s=120, max_retries=retries,
-                                          backoff_s=1.0))
+    client = TeacherClient(
+        ClientSettings(base_urls=(base_url,), concurrency=2, timeout_s=120, max_retries=retries, backoff_s=1.0)
+    )
 
     async def go():
         try:
@@ -53,8 +60,9 @@ def test_short_and_long_trajectories_from_the_real_server(embedded_folder, tmp_p
         report, _ = run_sampling(server.base_url, [DOUBLE, CALL], profiles(str(embedded_folder), 24), store)
     assert report.stored == 4 and not report.failed
     rows = store.trajectories()
-    assert {(t.problem_id, t.profile) for t in rows} == {(p.id, prof) for p in (DOUBLE, CALL)
-                                                         for prof in (Profile.SHORT, Profile.LONG)}
+    assert {(t.problem_id, t.profile) for t in rows} == {
+        (p.id, prof) for p in (DOUBLE, CALL) for prof in (Profile.SHORT, Profile.LONG)
+    }
     for t in rows:
         assert t.answer.strip() and 0 < t.completion_tokens <= 24 and t.prompt_tokens > 0
         assert t.finish_reason in ("stop", "length") and t.truncated == (t.finish_reason == "length")
@@ -67,6 +75,7 @@ def test_server_killed_mid_run_then_restarted_loses_and_duplicates_nothing(embed
     profile_list = profiles(str(embedded_folder), 48)
     server = ManagedServer.transformers(embedded_folder).start()
     try:
+
         def kill_then_restart():
             while len(store) < 1:
                 time.sleep(0.2)
@@ -91,7 +100,9 @@ def test_server_killed_mid_run_then_restarted_loses_and_duplicates_nothing(embed
 def test_run_killed_then_resumed_samples_only_the_rest(embedded_folder, tmp_path):
     store_path = tmp_path / "t.jsonl"
     with ManagedServer.transformers(embedded_folder) as server:
-        first, _ = run_sampling(server.base_url, [DOUBLE], profiles(str(embedded_folder), 16), TrajectoryStore(store_path))
+        first, _ = run_sampling(
+            server.base_url, [DOUBLE], profiles(str(embedded_folder), 16), TrajectoryStore(store_path)
+        )
         with open(store_path, "a") as handle:
             handle.write('{"id": "half a line from a kill')
         store = TrajectoryStore(store_path)
@@ -105,12 +116,32 @@ def test_sample_command_with_a_dead_server_fails_clearly(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
         "teacher:\n  backend: openai\n  base_urls: [http://127.0.0.1:9/v1]\n  model: m\n  max_retries: 1\n"
-        "  profiles:\n    short: {system_prompt: '', instructions: 'Code.', max_tokens: 8}\n")
+        "  profiles:\n    short: {system_prompt: '', instructions: 'Code.', max_tokens: 8}\n"
+    )
     problems = tmp_path / "p.jsonl"
-    problems.write_text(json.dumps({"problem_id": "1", "question": "q",
-                                    "input_output": json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]})}) + "\n")
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "sample", "--problems", str(problems), "--recipe",
-                           str(recipe), "--out", str(tmp_path / "t.jsonl")], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+    problems.write_text(
+        json.dumps(
+            {"problem_id": "1", "question": "q", "input_output": json.dumps({"inputs": ["1\n"], "outputs": ["1\n"]})}
+        )
+        + "\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "sample",
+            "--problems",
+            str(problems),
+            "--recipe",
+            str(recipe),
+            "--out",
+            str(tmp_path / "t.jsonl"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "giving up after 2 attempts" in done.stderr and "127.0.0.1:9" in done.stderr

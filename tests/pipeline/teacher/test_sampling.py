@@ -4,16 +4,15 @@ from dataclasses import replace
 
 import pytest
 
+from pipeline.common.settings import DEFAULT_RECIPE, RECIPES_DIR, RecipeError
 from pipeline.teacher.client import Completion, TeacherError
 from pipeline.teacher.config import parse_teacher_recipe, teacher_recipe
 from pipeline.teacher.profiles import SamplingProfile, params_hash, render_messages
-from pipeline.teacher.run import select_problems
+from pipeline.teacher.sample_run import select_problems
 from pipeline.teacher.sampling import plan, sample
 from pipeline.teacher.store import TrajectoryStore
-from pipeline.recipe import DEFAULT_RECIPE, RECIPES_DIR, RecipeError
 from schemas import Profile
-from tests.sandbox.conftest import DOUBLE
-from tests.schemas.test_validate import ASSERT, CALL
+from tests.factories import ASSERT, CALL, DOUBLE
 
 SHORT = SamplingProfile(name="short", model="m", system_prompt="sys", instructions="Code only.", max_tokens=32, n=2)
 LONG = SamplingProfile(name="long", model="m", system_prompt="", instructions="Think.", max_tokens=64, n=1)
@@ -31,14 +30,33 @@ class FakeBackend:
             if request.problem.id == self.fail_problem:
                 yield request, TeacherError("server down")
                 continue
-            yield request, [Completion(f"<think>idea {i}</think>```python\nprint({i})\n```", "", "length" if i else "stop",
-                                       5, 9, 0.2, "http://fake/v1") for i in request.indices]
+            yield (
+                request,
+                [
+                    Completion(
+                        f"<think>idea {i}</think>```python\nprint({i})\n```",
+                        "",
+                        "length" if i else "stop",
+                        5,
+                        9,
+                        0.2,
+                        "http://fake/v1",
+                    )
+                    for i in request.indices
+                ],
+            )
 
 
 def test_params_hash_changes_with_anything_that_changes_samples():
     assert params_hash(SHORT) == params_hash(replace(SHORT))
-    for change in ({"temperature": 0.1}, {"max_tokens": 33}, {"model": "other"}, {"instructions": "x"},
-                   {"extra": {"top_k": 5}}, {"seed": 9}):
+    for change in (
+        {"temperature": 0.1},
+        {"max_tokens": 33},
+        {"model": "other"},
+        {"instructions": "x"},
+        {"extra": {"top_k": 5}},
+        {"seed": 9},
+    ):
         assert params_hash(replace(SHORT, **change)) != params_hash(SHORT)
 
 
@@ -64,7 +82,10 @@ def test_sampling_stores_everything_and_a_rerun_samples_only_what_is_missing(tmp
 
     reopened = TrajectoryStore(tmp_path / "t.jsonl")
     again = plan(problems, [SHORT, LONG], reopened)
-    assert [(r.problem.id, r.profile.name, r.indices) for r in again] == [(CALL.id, "short", (0, 1)), (CALL.id, "long", (0,))]
+    assert [(r.problem.id, r.profile.name, r.indices) for r in again] == [
+        (CALL.id, "short", (0, 1)),
+        (CALL.id, "long", (0,)),
+    ]
     asyncio.run(sample(again, FakeBackend(), reopened, log=lambda _: None))
     assert len(reopened) == 6 and plan(problems, [SHORT, LONG], reopened) == []
     keys = [json.loads(line)["id"] for line in (tmp_path / "t.jsonl").read_text().splitlines()]
@@ -107,13 +128,14 @@ def test_recipes_parse_and_bad_ones_name_the_key():
         parse_teacher_recipe({"backend": "openai", "base_urls": ["u"], "model_urls": {"coder": []}, "profiles": short})
     with pytest.raises(RecipeError, match="model_urls: only for the openai backend"):
         parse_teacher_recipe({"model_urls": {"coder": ["u"]}, "profiles": short})
-    routed = parse_teacher_recipe({"backend": "openai", "base_urls": ["a"], "model_urls": {"coder": "b"},
-                                   "profiles": short})
+    routed = parse_teacher_recipe(
+        {"backend": "openai", "base_urls": ["a"], "model_urls": {"coder": "b"}, "profiles": short}
+    )
     assert routed.model_urls == {"coder": ("b",)}
 
 
 def test_problem_subset_mixes_sources_and_is_stable():
-    from pipeline.sources import humaneval, stdio_builtin
+    from pipeline.problems.sources import humaneval, stdio_builtin
 
     problems = [humaneval.normalize(r) for r in humaneval.package_rows()[:5]]
     problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()[:5]]
@@ -123,29 +145,41 @@ def test_problem_subset_mixes_sources_and_is_stable():
 
 
 def test_preferred_problems_come_first_and_missing_ones_are_reported():
-    from pipeline.sources import humaneval, stdio_builtin
+    from pipeline.problems.sources import humaneval, stdio_builtin
 
     problems = [humaneval.normalize(r) for r in humaneval.package_rows()[:5]]
     problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()[:5]]
     said = []
     prefer = ["humaneval/HumanEval/3", "nowhere/x", "humaneval/HumanEval/1", "humaneval/HumanEval/3"]
     chosen = select_problems(problems, 4, prefer, log=said.append)
-    assert [p.id for p in chosen] == ["humaneval/HumanEval/3", "humaneval/HumanEval/1",
-                                      "humaneval/HumanEval/0", "stdio_builtin/stdio-001"]
+    assert [p.id for p in chosen] == [
+        "humaneval/HumanEval/3",
+        "humaneval/HumanEval/1",
+        "humaneval/HumanEval/0",
+        "stdio_builtin/stdio-001",
+    ]
     assert len(said) == 1 and "nowhere/x" in said[0]
     assert len({p.id for p in select_problems(problems, None, prefer, log=said.append)}) == len(problems)
 
 
 def test_each_profile_model_is_sampled_from_its_own_servers(tmp_path):
-    from pipeline.teacher.run import sample_into_store
+    from pipeline.teacher.sample_run import sample_into_store
     from tests.pipeline.teacher.fakes import ScriptedOpenAIServer
 
     with ScriptedOpenAIServer([]) as reasoner, ScriptedOpenAIServer([]) as coder:
-        recipe = parse_teacher_recipe({
-            "backend": "openai", "base_urls": [reasoner.base_url], "model": "reasoner",
-            "model_urls": {"coder": [coder.base_url]}, "max_retries": 0,
-            "profiles": {"short": {"model": "coder", "system_prompt": "", "instructions": "Code.", "n": 1},
-                         "long": {"system_prompt": "", "instructions": "Think.", "n": 1}}})
+        recipe = parse_teacher_recipe(
+            {
+                "backend": "openai",
+                "base_urls": [reasoner.base_url],
+                "model": "reasoner",
+                "model_urls": {"coder": [coder.base_url]},
+                "max_retries": 0,
+                "profiles": {
+                    "short": {"model": "coder", "system_prompt": "", "instructions": "Code.", "n": 1},
+                    "long": {"system_prompt": "", "instructions": "Think.", "n": 1},
+                },
+            }
+        )
         store = TrajectoryStore(tmp_path / "t.jsonl")
         report = sample_into_store([DOUBLE, CALL], recipe, store, log=lambda _: None)
         assert report.stored == 4 and not report.failed

@@ -23,8 +23,7 @@ HEALTHY = textwrap.dedent("""
 
 
 def python_server(code: str, tmp_path: Path, **kwargs) -> ManagedServer:
-    return ManagedServer([sys.executable, "-c", code], model_name="m", log_path=tmp_path / "server.log",
-                         **kwargs)
+    return ManagedServer([sys.executable, "-c", code], model_name="m", log_path=tmp_path / "server.log", **kwargs)
 
 
 def assert_gone(pid: int | None) -> None:
@@ -41,8 +40,16 @@ def test_vllm_command_line():
 
 def test_transformers_command_line(tmp_path):
     server = ManagedServer.transformers(tmp_path / "model", port=8124, continuous_batching=False)
-    assert server.command[1:] == ["serve", "--model-timeout", "-1", "--no-continuous-batching",
-                                  "--host", "127.0.0.1", "--port", "8124"]
+    assert server.command[1:] == [
+        "serve",
+        "--model-timeout",
+        "-1",
+        "--no-continuous-batching",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8124",
+    ]
     batched = " ".join(ManagedServer.transformers(tmp_path / "model", cb_memory_fraction=0.05).command)
     assert "--continuous-batching --cb-max-memory-percent 0.05" in batched
     assert server.model_name == str(tmp_path / "model")  # requests name the folder by its path
@@ -60,8 +67,10 @@ def test_exit_at_once_raises_with_log_tail(tmp_path):
 
 
 def test_never_healthy_times_out_and_kills_the_group(tmp_path):
-    code = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']);"
-            "print('still loading', flush=True); time.sleep(600)")
+    code = (
+        "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']);"
+        "print('still loading', flush=True); time.sleep(600)"
+    )
     server = python_server(code, tmp_path)
     started = time.monotonic()
     with pytest.raises(ServerStartError, match="(?s)health check.*still loading"):
@@ -82,8 +91,9 @@ def test_restart_keeps_the_port(tmp_path):
 
 
 def test_stop_kills_a_server_that_ignores_sigterm(tmp_path):
-    server = python_server("import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + HEALTHY,
-                           tmp_path).start(timeout_s=20)
+    server = python_server("import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + HEALTHY, tmp_path).start(
+        timeout_s=20
+    )
     started = time.monotonic()
     server.stop(grace_s=1)
     assert time.monotonic() - started < 5
@@ -113,8 +123,12 @@ def test_models_endpoint_answers(embedded_server: ManagedServer):
 
 @pytest.mark.slow
 def test_chat_completion_returns_text_and_usage(embedded_server: ManagedServer):
-    body = {"model": embedded_server.model_name, "max_tokens": 16, "temperature": 0,
-            "messages": [{"role": "user", "content": "Write a Python function that adds two numbers."}]}
+    body = {
+        "model": embedded_server.model_name,
+        "max_tokens": 16,
+        "temperature": 0,
+        "messages": [{"role": "user", "content": "Write a Python function that adds two numbers."}],
+    }
     reply = httpx.post(f"{embedded_server.base_url}/chat/completions", json=body, timeout=120)
     assert reply.status_code == 200, reply.text
     data = reply.json()

@@ -1,0 +1,290 @@
+"""`trajforge` command line: each stage on its own, and the whole pipeline through Dagster."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from pipeline.cli.train import add_train_commands, progress
+from pipeline.common.layout import DataLayout
+from pipeline.common.settings import DEFAULT_RECIPE, RecipeError
+from pipeline.evaluation.compare import EvalSettings
+from pipeline.finetune.config import CPU_RECIPE
+
+
+def _problems(args: argparse.Namespace) -> int:
+    from pipeline.common.settings import problems_recipe
+    from pipeline.problems.build import build_problems, summarize, write_problems
+
+    build = build_problems(problems_recipe(args.recipe), log=progress)
+    files = write_problems(build, DataLayout(args.out))
+    _print_source_table(summarize(build))
+    print(f"wrote {files.train} and {files.eval}; reports in {files.summary.parent}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pipeline.verification.files import verify_files
+    from sandbox.executors import SandboxUnavailable, open_executor
+    from sandbox.judge import Tolerance
+    from sandbox.verify import VerifySettings
+
+    settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
+    try:
+        with open_executor(args.backend, args.workers, log=progress, docker_hosts=args.docker_host) as executor:
+            report = verify_files(
+                args.problems, args.solutions, args.out, executor, executor.size, settings, log=progress
+            )
+    except SandboxUnavailable as err:
+        print(f"trajforge: {err}", file=sys.stderr)
+        return 3
+    print(
+        json.dumps(
+            {
+                "verified": report.verified,
+                "skipped": report.skipped,
+                "rejected": report.rejected,
+                "verdicts": report.verdicts,
+            }
+        )
+    )
+    return 0
+
+
+def _sandbox_image(args: argparse.Namespace) -> int:
+    from sandbox.image import ensure_image
+
+    print(ensure_image(log=progress))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Materialize every stage: `build_problems`, then `sample_trajectories` for each shard.
+    Runs are recorded in $DAGSTER_HOME when it is set (the UI then shows them)."""
+    import dagster as dg
+
+    from pipeline.orchestration.definitions import defs
+    from pipeline.orchestration.partitions import problem_shards
+
+    recipe, data = str(Path(args.recipe).resolve()), str(Path(args.data).resolve())
+    common = {
+        "resources": {"storage": {"config": {"root": data}}},
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
+    steps = [("build_problems", None, {"problems": {"config": {"recipe": recipe}}})]
+    steps += [
+        ("sample_trajectories", key, {"trajectories": {"config": {"recipe": recipe}}})
+        for key in problem_shards.get_partition_keys()
+    ]
+    evaluation = {
+        "budgets": [int(b) for b in args.eval_budgets.split(",")],
+        "problem_limit": args.eval_limit,
+        "answer_tokens": args.eval_answer_tokens,
+    }
+    steps += [
+        ("build_dataset", None, {}),
+        (
+            "train_and_evaluate",
+            None,
+            {
+                "finetuned_model": {"config": {"recipe": str(Path(args.finetune_recipe).resolve())}},
+                "model_eval": {"config": evaluation},
+            },
+        ),
+    ]
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    for job_name, partition, ops in steps:
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            run_config={**common, "ops": ops}, instance=instance, partition_key=partition, raise_on_error=False
+        )
+        failed_checks = [
+            e.asset_check_evaluation_data
+            for e in result.get_asset_check_evaluations()
+            if not e.passed and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
+        ]
+        label = job_name + (f"[{partition}]" if partition else "")
+        if not result.success or failed_checks:
+            for check in failed_checks:
+                print(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}", file=sys.stderr)
+            print(f"pipeline FAILED at {label} (run {result.run_id}); data in {data}")
+            return 1
+        progress(f"{label} succeeded (run {result.run_id})")
+    layout = DataLayout(data)
+    _print_summary(layout, problem_shards.get_partition_keys())
+    report = layout.evaluation_dir() / "report.md"
+    if report.exists():
+        print(f"\nHeld-out evaluation, base vs fine-tuned ({report}):\n" + report.read_text())
+    print(f"pipeline succeeded; data in {data}")
+    return 0
+
+
+def _print_summary(layout: DataLayout, shards: list[str]) -> None:
+    summary_file = layout.report("problems_summary.json")
+    if summary_file.exists():
+        _print_source_table(json.loads(summary_file.read_text()))
+    _print_reference_verification(layout.reference_verification_file())
+    _print_trajectories(layout.manifest_paths("trajectories", shards), layout.manifest_paths("verification", shards))
+    if layout.card_file().exists():
+        counts: dict[str, int] = {}
+        for entry in layout.read_manifest("dataset").files:
+            config = Path(entry.path).parent.name
+            counts[config] = counts.get(config, 0) + entry.rows
+        hub = layout.hub_dir()
+        print(
+            f"Hub-ready dataset in {hub}: "
+            + ", ".join(f"{name} {n} rows" for name, n in counts.items())
+            + f" (load with datasets.load_dataset({str(hub)!r}, name=...))"
+        )
+
+
+def _print_trajectories(paths: list[Path], verified: list[Path]) -> None:
+    from schemas import Trajectory, Verification, read_parquet
+
+    rows = [t for path in paths for t in read_parquet(path, Trajectory)]
+    verdict_of = {v.solution_id: v.verdict.value for path in verified for v in read_parquet(path, Verification)}
+    for profile in ("short", "long"):
+        mine = [t for t in rows if t.profile.value == profile]
+        if mine:
+            accepted = sum(verdict_of.get(t.id) == "accepted" for t in mine)
+            print(
+                f"trajectories {profile:<5}: {len(mine)} samples, mean "
+                f"{sum(t.completion_tokens for t in mine) / len(mine):.0f} completion tokens, "
+                f"{sum(t.truncated for t in mine)} truncated, {accepted} accepted in the sandbox"
+            )
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from pipeline.problems.files import read_problem_file
+    from pipeline.teacher.config import teacher_recipe
+    from pipeline.teacher.sample_run import sample_into_store, select_problems
+    from pipeline.teacher.store import TrajectoryStore
+
+    problems, skipped = read_problem_file(args.problems)
+    for q in skipped:
+        progress(f"problem row {q.row_index} ({q.record_id or 'no id'}) skipped: {q.field}: {q.reason}")
+    recipe = teacher_recipe(args.recipe)
+    limit = args.limit if args.limit is not None else recipe.problem_limit
+    chosen = select_problems(list(problems.values()), limit, recipe.prefer_problems, log=progress)
+    from pipeline.teacher.server import ServerStartError
+
+    store = TrajectoryStore(args.out)
+    try:
+        report = sample_into_store(chosen, recipe, store, log=progress)
+    except ServerStartError as err:
+        print(f"trajforge: the teacher server did not start: {err}", file=sys.stderr)
+        return 3
+    print(
+        json.dumps(
+            {
+                "problems": len(chosen),
+                "stored_now": report.stored,
+                "in_store": len(store),
+                "truncated": report.truncated,
+                "failed": len(report.failed),
+            }
+        )
+    )
+    for failure in report.failed[:5]:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _print_source_table(summary: dict) -> None:
+    columns = ["loaded", "quarantined", "duplicates", "contaminated", "train", "eval"]
+    print(f"{'source':<16}" + "".join(f"{c:>14}" for c in columns))
+    totals = dict.fromkeys(columns, 0)
+    for source, counts in summary["per_source"].items():
+        print(f"{source:<16}" + "".join(f"{counts[c]:>14}" for c in columns))
+        for c in columns:
+            totals[c] += counts[c]
+    print(f"{'total':<16}" + "".join(f"{totals[c]:>14}" for c in columns))
+
+
+def _print_reference_verification(path: Path) -> None:
+    if not path.exists():
+        return
+    from collections import Counter
+
+    from schemas import Verification, read_parquet
+
+    verdicts = Counter(v.verdict.value for v in read_parquet(path, Verification))
+    print(
+        f"reference solutions in the sandbox: {verdicts.get('accepted', 0)}/{sum(verdicts.values())} accepted "
+        f"({', '.join(f'{k} {n}' for k, n in verdicts.most_common())})"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trajforge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    problems = sub.add_parser("problems", help="build the problems parquet (train + eval splits) and reports")
+    problems.add_argument("--out", required=True, help="output folder: problems/ and reports/ go under it")
+    problems.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML (default: embedded)")
+    problems.set_defaults(handler=_problems)
+
+    verify = sub.add_parser("verify", help="run solutions against their problems' tests in the sandbox")
+    verify.add_argument("--problems", required=True, help="APPS/TACO or open-r1 JSONL, or trajforge problems")
+    verify.add_argument("--solutions", required=True, help="JSONL rows: problem_id, solution_id, code")
+    verify.add_argument("--out", required=True, help="JSONL verdicts (appended; a re-run skips finished rows)")
+    verify.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="sandbox runners (default: cores)")
+    verify.add_argument(
+        "--backend",
+        choices=["docker", "process"],
+        default="docker",
+        help="docker (default) or process (UNSAFE: no isolation, for development only)",
+    )
+    verify.add_argument("--tolerance", type=float, default=1e-6, help="abs/rel tolerance for numeric tokens")
+    verify.add_argument(
+        "--docker-host",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a Docker engine to run on (repeat for several: ssh://host, tcp://host:2376); default: the local engine",
+    )
+    verify.set_defaults(handler=_verify)
+
+    image = sub.add_parser("sandbox-image", help="build the sandbox Docker image (offline: debootstrap)")
+    image.set_defaults(handler=_sandbox_image)
+
+    sample = sub.add_parser("sample", help="sample short/long teacher trajectories (resumable)")
+    sample.add_argument(
+        "--problems", required=True, help="APPS/TACO or open-r1 JSONL, or trajforge problems (JSONL or parquet)"
+    )
+    sample.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML with a teacher: section")
+    sample.add_argument("--out", required=True, help="trajectories JSONL (appended; a re-run samples what is missing)")
+    sample.add_argument("--limit", type=int, default=None, help="sample only N problems (default: the recipe's)")
+    sample.set_defaults(handler=_sample)
+
+    run = sub.add_parser("run", help="materialize the whole pipeline through Dagster (every stage, every shard)")
+    run.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML (default: embedded)")
+    run.add_argument("--data", default=os.environ.get("TRAJFORGE_DATA", "data"), help="data folder")
+    run.add_argument("--finetune-recipe", default=str(CPU_RECIPE), help="fine-tuning recipe (default: CPU LoRA)")
+    run.add_argument(
+        "--eval-budgets",
+        default=",".join(map(str, EvalSettings.budgets)),
+        help="thinking budgets of the held-out evaluation, comma-separated",
+    )
+    run.add_argument("--eval-limit", type=int, default=EvalSettings.problem_limit, help="held-out problems evaluated")
+    run.add_argument(
+        "--eval-answer-tokens",
+        type=int,
+        default=EvalSettings.answer_tokens,
+        help="answer tokens after the budget is hit",
+    )
+    run.set_defaults(handler=_run)
+
+    add_train_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except RecipeError as err:
+        print(f"trajforge: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,112 @@
+"""APPS (codeparrot/apps): 10,000 Codeforces/AtCoder/Kattis/Codewars/LeetCode problems.
+
+Columns: problem_id (int), question, solutions (JSON text: list of Python programs),
+input_output (JSON text, "" when the problem has no tests), difficulty ("introductory",
+"interview", "competition"), url, starter_code.
+
+The Hub repo keeps `train.jsonl` / `test.jsonl` next to a loading script (`apps.py`), and
+`datasets` no longer runs scripts, so the spec loads the JSONL files directly with the
+packaged "json" builder (`hub_path="json"`, `data_files=hf://datasets/codeparrot/apps/...`).
+
+`input_output` format, shared with TACO (`tests_from_input_output` is imported by taco.py):
+  {"inputs": [...], "outputs": [...]}                  -> stdin tests; each value is a string
+                                                          or a list of lines (joined with "\\n",
+                                                          ended by "\\n")
+  {"inputs": [...], "outputs": [...], "fn_name": "f"}  -> call tests; inputs[i] is the list of
+                                                          positional arguments; outputs[i] is
+                                                          kept verbatim as JSON. By the APPS
+                                                          convention it is usually `[value]`,
+                                                          a one-element list wrapping the
+                                                          return value; the sandbox judge
+                                                          accepts either, so nothing is
+                                                          unwrapped here.
+"""
+
+from __future__ import annotations
+
+from pipeline.problems.sources.base import MalformedRow, SourceSpec, parse_json_field, require_text
+from pipeline.problems.sources.tests_format import (
+    call_args,
+    difficulty_label,
+    first_text,
+    json_text,
+    metadata_json,
+    paired,
+    stdin_text,
+)
+from schemas import Problem, TestCase, TestStyle
+
+HUB_PATH = "codeparrot/apps"
+HUB_FILES = {
+    "train": f"hf://datasets/{HUB_PATH}/train.jsonl",
+    "test": f"hf://datasets/{HUB_PATH}/test.jsonl",
+}
+LICENSE = "MIT"
+IO_COLUMN = "input_output"
+
+
+def load_input_output(row: dict) -> dict:
+    """The decoded `input_output` column; an empty string means the problem has no tests."""
+    raw = row.get(IO_COLUMN)
+    if isinstance(raw, str) and not raw.strip():
+        raise MalformedRow(IO_COLUMN, "empty: the problem has no tests")
+    spec = parse_json_field(row, IO_COLUMN)
+    if not isinstance(spec, dict):
+        raise MalformedRow(IO_COLUMN, f"must be a JSON object, got {type(spec).__name__}")
+    return spec
+
+
+def tests_from_input_output(spec: dict) -> tuple[TestStyle, tuple[TestCase, ...], str | None]:
+    """(test style, tests, fn_name) from an APPS/TACO `input_output` object."""
+    pairs = paired(spec.get("inputs"), spec.get("outputs"), IO_COLUMN)
+    fn_name = spec.get("fn_name")
+    if fn_name is None or fn_name == "":
+        tests = tuple(TestCase(stdin_text(i, IO_COLUMN), stdin_text(o, IO_COLUMN)) for i, o in pairs)
+        return TestStyle.STDIN, tests, None
+    if not isinstance(fn_name, str) or not fn_name.isidentifier():
+        raise MalformedRow(IO_COLUMN, f"fn_name must be a Python identifier, got {fn_name!r}")
+    return TestStyle.CALL, tuple(TestCase(call_args(i), json_text(o)) for i, o in pairs), fn_name
+
+
+def first_solution(row: dict) -> str | None:
+    """The first solution of the `solutions` column (JSON text of a list of programs), if any."""
+    raw = row.get("solutions")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    solutions = parse_json_field(row, "solutions")
+    if not isinstance(solutions, list):
+        raise MalformedRow("solutions", f"must be a JSON list, got {type(solutions).__name__}")
+    return first_text(solutions)
+
+
+def normalize(row: dict) -> Problem:
+    problem_id = row.get("problem_id")
+    if problem_id is None or str(problem_id).strip() == "":
+        raise MalformedRow("problem_id", "missing")
+    source_id = str(problem_id)
+    style, tests, fn_name = tests_from_input_output(load_input_output(row))
+    return Problem(
+        id=f"apps/{source_id}",
+        source="apps",
+        source_id=source_id,
+        statement=require_text(row, "question"),
+        test_style=style,
+        tests=tests,
+        starter_code=row.get("starter_code") or "",
+        fn_name=fn_name,
+        difficulty=difficulty_label(row.get("difficulty")),
+        reference_solution=first_solution(row),
+        license=LICENSE,
+        dataset=HUB_PATH,
+        metadata_json=metadata_json(url=row.get("url") or None),
+    )
+
+
+SPEC = SourceSpec(
+    name="apps",
+    hub_path="json",
+    normalize=normalize,
+    license=LICENSE,
+    hub_kwargs={"data_files": HUB_FILES},
+    id_column="problem_id",
+)

@@ -1,0 +1,131 @@
+"""CodeContests (deepmind/code_contests): ~13K Codeforces/AtCoder/CodeChef/... problems (AlphaCode).
+
+Columns: name, description, public_tests / private_tests / generated_tests (each a struct
+`{"input": [str], "output": [str]}`), source (int enum), difficulty (int enum), solutions and
+incorrect_solutions (`{"language": [int], "solution": [str]}`), cf_contest_id, cf_index,
+cf_points, cf_rating, cf_tags, is_description_translated, untranslated_description,
+time_limit (`{"seconds", "nanos"}` or null), memory_limit_bytes, input_file, output_file.
+
+All problems are stdin/stdout. Tests are public + private + generated, in that order;
+`metadata_json["test_counts"]` records how many of each so a recipe can slice them.
+`source_id` is the problem `name` ("1548_A. Web of Lies"). The reference solution is the first
+PYTHON3 solution. Problems that read or write named files (`input_file`/`output_file`) are
+quarantined: the sandbox only speaks stdin/stdout. Difficulty 0 (UNKNOWN_DIFFICULTY) -> None.
+"""
+
+from __future__ import annotations
+
+from pipeline.problems.sources.base import MalformedRow, SourceSpec, require_text
+from pipeline.problems.sources.tests_format import metadata_json, paired, problem_default, stdin_text
+from schemas import Problem, TestCase, TestStyle
+
+HUB_PATH = "deepmind/code_contests"
+LICENSE = "CC-BY-4.0"
+TEST_COLUMNS = ("public_tests", "private_tests", "generated_tests")
+PYTHON3 = 3
+LANGUAGES = {0: "unknown_language", 1: "python", 2: "cpp", 3: "python3", 4: "java"}
+SOURCES = {0: "unknown_source", 1: "codechef", 2: "codeforces", 3: "hackerearth", 4: "codejam", 5: "atcoder", 6: "aizu"}
+DIFFICULTIES = {
+    0: None,
+    1: "easy",
+    2: "medium",
+    3: "hard",
+    4: "harder",
+    5: "hardest",
+    6: "external",
+    **{7 + i: letter.lower() for i, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUV")},
+}
+BYTES_PER_MB = 1_000_000  # CodeContests stores "256 megabytes" as 256000000
+
+
+def column_tests(row: dict, column: str) -> tuple[TestCase, ...]:
+    """The stdin tests of one `{"input": [...], "output": [...]}` column; null means none."""
+    block = row.get(column)
+    if block is None:
+        return ()
+    if not isinstance(block, dict):
+        raise MalformedRow(column, f"must be a struct with input/output lists, got {type(block).__name__}")
+    inputs, outputs = block.get("input") or [], block.get("output") or []
+    if not inputs and not outputs:
+        return ()
+    return tuple(TestCase(stdin_text(i, column), stdin_text(o, column)) for i, o in paired(inputs, outputs, column))
+
+
+def difficulty_name(value) -> str | None:
+    if value is None:
+        return None
+    if value not in DIFFICULTIES:
+        raise MalformedRow("difficulty", f"unknown difficulty enum value {value!r}")
+    return DIFFICULTIES[value]
+
+
+def time_limit_seconds(value) -> float:
+    """`{"seconds": 2, "nanos": 500000000}` -> 2.5; null or zero -> the default."""
+    if not isinstance(value, dict):
+        return problem_default("time_limit_s")
+    seconds = (value.get("seconds") or 0) + (value.get("nanos") or 0) / 1e9
+    return seconds if seconds > 0 else problem_default("time_limit_s")
+
+
+def memory_limit_megabytes(value) -> int:
+    megabytes = round(value / BYTES_PER_MB) if isinstance(value, int) and value > 0 else 0
+    return megabytes if megabytes > 0 else problem_default("memory_limit_mb")
+
+
+def first_python3_solution(row: dict) -> str | None:
+    block = row.get("solutions") or {}
+    pairs = zip(block.get("language") or [], block.get("solution") or [])
+    return next((code for language, code in pairs if language == PYTHON3 and code and code.strip()), None)
+
+
+def _reject_file_io(row: dict) -> None:
+    for column in ("input_file", "output_file"):
+        if (row.get(column) or "").strip():
+            raise MalformedRow(column, "file I/O problems are not supported")
+
+
+def _metadata(row: dict, counts: dict[str, int]) -> str:
+    return metadata_json(
+        test_counts=counts,
+        source=SOURCES.get(row.get("source"), row.get("source")),
+        cf_contest_id=row.get("cf_contest_id") or None,
+        cf_index=row.get("cf_index") or None,
+        cf_points=row.get("cf_points") or None,
+        cf_rating=row.get("cf_rating") or None,
+        cf_tags=row.get("cf_tags") or None,
+        is_description_translated=row.get("is_description_translated"),
+    )
+
+
+def normalize(row: dict) -> Problem:
+    name = require_text(row, "name")
+    _reject_file_io(row)
+    groups = {column: column_tests(row, column) for column in TEST_COLUMNS}
+    tests = tuple(test for column in TEST_COLUMNS for test in groups[column])
+    if not tests:
+        raise MalformedRow("public_tests", "no public, private or generated tests")
+    counts = {column.removesuffix("_tests"): len(groups[column]) for column in TEST_COLUMNS}
+    return Problem(
+        id=f"code_contests/{name}",
+        source="code_contests",
+        source_id=name,
+        statement=require_text(row, "description"),
+        test_style=TestStyle.STDIN,
+        tests=tests,
+        time_limit_s=time_limit_seconds(row.get("time_limit")),
+        memory_limit_mb=memory_limit_megabytes(row.get("memory_limit_bytes")),
+        difficulty=difficulty_name(row.get("difficulty")),
+        reference_solution=first_python3_solution(row),
+        license=LICENSE,
+        dataset=HUB_PATH,
+        metadata_json=_metadata(row, counts),
+    )
+
+
+SPEC = SourceSpec(
+    name="code_contests",
+    hub_path=HUB_PATH,
+    normalize=normalize,
+    license=LICENSE,
+    id_column="name",
+)

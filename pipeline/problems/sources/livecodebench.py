@@ -1,0 +1,170 @@
+"""LiveCodeBench (livecodebench/code_generation_lite): dated LeetCode/AtCoder/Codeforces problems.
+
+Columns: question_title, question_content, platform, question_id, contest_id, contest_date,
+starter_code, difficulty ("easy"/"medium"/"hard"), public_test_cases (JSON text: a list of
+`{"input", "output", "testtype": "stdin" | "functional"}`), private_test_cases (the same JSON
+text, or compressed as base64(zlib(pickle(JSON text)))), metadata (JSON text; `{"func_name"}`
+for functional problems).
+
+Functional (LeetCode) tests: `input` holds one JSON value per line, one line per argument, and
+becomes a JSON array of arguments; `output` is one JSON value. The solution is a method of
+`class Solution` (the stub is kept in `starter_code`). Stdin tests are kept verbatim.
+
+The compressed blobs are decoded with a restricted unpickler that only builds plain
+str/bytes/list/dict values: every global lookup (the way a pickle runs code) is refused and
+the row is quarantined. `pickle.loads` is never called on downloaded data.
+
+The Hub repo ships a loading script (`code_generation_lite.py`) that `datasets` no longer runs,
+next to one JSONL file per release window (test.jsonl = v1, test2.jsonl ... test6.jsonl = the
+later additions). The spec reads all of them with the packaged "json" builder as one "train"
+split, i.e. release_latest; a recipe picks a window by contest_date (kept in metadata).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import pickle
+import zlib
+
+from pipeline.problems.sources.base import MalformedRow, SourceSpec, parse_json_field, require_text
+from pipeline.problems.sources.tests_format import (
+    decode_json_text,
+    difficulty_label,
+    json_text,
+    metadata_json,
+)
+from schemas import Problem, TestCase, TestStyle
+
+HUB_PATH = "livecodebench/code_generation_lite"
+HUB_FILES = {
+    "train": [
+        f"hf://datasets/{HUB_PATH}/{name}.jsonl" for name in ("test", "test2", "test3", "test4", "test5", "test6")
+    ]
+}
+LICENSE = "cc"
+PUBLIC, PRIVATE = "public_test_cases", "private_test_cases"
+PLAIN_TYPES = (str, bytes, list, dict)
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    """Plain str/bytes/list/dict pickles need no globals; every global lookup is refused."""
+
+    def find_class(self, module: str, name: str):
+        raise pickle.UnpicklingError(f"global {module}.{name} is not allowed")
+
+
+def restricted_loads(data: bytes):
+    """Unpickle plain data only: no global can be looked up, so no callable can run."""
+    value = _PlainDataUnpickler(io.BytesIO(data)).load()
+    if not isinstance(value, PLAIN_TYPES):
+        raise pickle.UnpicklingError(f"unpickled a {type(value).__name__}, not plain data")
+    return value
+
+
+def decode_test_cases(text, column: str) -> list:
+    """A test-case list from plain JSON text or the base64/zlib/pickle/JSON compressed form."""
+    if not isinstance(text, str) or not text.strip():
+        raise MalformedRow(column, "missing or empty")
+    try:
+        cases = json.loads(text)
+    except ValueError:
+        cases = _decode_compressed(text, column)
+    if not isinstance(cases, list):
+        raise MalformedRow(column, f"must be a list of test cases, got {type(cases).__name__}")
+    return cases
+
+
+def _decode_compressed(text: str, column: str):
+    try:
+        data = zlib.decompress(base64.b64decode(text.encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeEncodeError, zlib.error) as err:
+        raise MalformedRow(column, f"neither JSON nor base64/zlib data ({err})") from None
+    try:
+        payload = restricted_loads(data)
+    except Exception as err:  # noqa: BLE001 - any malformed or hostile pickle is a malformed row
+        raise MalformedRow(column, f"compressed test cases rejected ({type(err).__name__}: {err})") from None
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", errors="replace")
+    return decode_json_text(payload, column) if isinstance(payload, str) else payload
+
+
+def functional_args(text, column: str) -> str:
+    """'[1, 2]\\n3' (one JSON value per line) -> '[[1, 2], 3]'."""
+    if not isinstance(text, str):
+        raise MalformedRow(column, f"functional input must be text, got {type(text).__name__}")
+    return json_text([decode_json_text(line, column) for line in text.split("\n") if line.strip()])
+
+
+def to_test_case(case, column: str) -> tuple[TestStyle, TestCase]:
+    if not isinstance(case, dict):
+        raise MalformedRow(column, f"test case must be an object, got {type(case).__name__}")
+    kind, given, expected = case.get("testtype"), case.get("input"), case.get("output")
+    if kind == "functional":
+        return TestStyle.CALL, TestCase(functional_args(given, column), json_text(decode_json_text(expected, column)))
+    if kind == "stdin" and isinstance(given, str) and isinstance(expected, str):
+        return TestStyle.STDIN, TestCase(given, expected)
+    raise MalformedRow(column, f"unsupported test case (testtype {kind!r})")
+
+
+def collect_tests(row: dict) -> tuple[TestStyle, tuple[TestCase, ...], dict[str, int]]:
+    converted = {
+        column: [to_test_case(case, column) for case in decode_test_cases(row.get(column), column)]
+        for column in (PUBLIC, PRIVATE)
+    }
+    styled = converted[PUBLIC] + converted[PRIVATE]
+    styles = {style for style, _ in styled}
+    if not styled:
+        raise MalformedRow(PUBLIC, "no public or private tests")
+    if len(styles) > 1:
+        raise MalformedRow(PRIVATE, "mixes stdin and functional tests")
+    counts = {column.removesuffix("_test_cases"): len(converted[column]) for column in converted}
+    return styles.pop(), tuple(test for _, test in styled), counts
+
+
+def function_name(row: dict, style: TestStyle) -> str | None:
+    if style is not TestStyle.CALL:
+        return None
+    meta = parse_json_field(row, "metadata") if row.get("metadata") else {}
+    name = meta.get("func_name") if isinstance(meta, dict) else None
+    if not isinstance(name, str) or not name.isidentifier():
+        raise MalformedRow("metadata", f"functional tests need metadata.func_name, got {name!r}")
+    return name
+
+
+def normalize(row: dict) -> Problem:
+    question_id = require_text(row, "question_id")
+    statement = require_text(row, "question_content")
+    style, tests, counts = collect_tests(row)
+    return Problem(
+        id=f"livecodebench/{question_id}",
+        source="livecodebench",
+        source_id=question_id,
+        statement=statement,
+        test_style=style,
+        tests=tests,
+        starter_code=row.get("starter_code") or "",
+        fn_name=function_name(row, style),
+        difficulty=difficulty_label(row.get("difficulty")),
+        license=LICENSE,
+        dataset=HUB_PATH,
+        metadata_json=metadata_json(
+            question_title=row.get("question_title") or None,
+            platform=row.get("platform") or None,
+            contest_id=row.get("contest_id") or None,
+            contest_date=row.get("contest_date"),
+            test_counts=counts,
+        ),
+    )
+
+
+SPEC = SourceSpec(
+    name="livecodebench",
+    hub_path="json",
+    normalize=normalize,
+    license=LICENSE,
+    hub_kwargs={"data_files": HUB_FILES},
+    id_column="question_id",
+)

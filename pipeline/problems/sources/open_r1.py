@@ -1,0 +1,154 @@
+"""Verifiable coding problems in the PrimeIntellect / open-r1 `verification_info` format.
+
+Default: open-r1/verifiable-coding-problems-python (the Python subset of
+PrimeIntellect/verifiable-coding-problems, which loads with the same spec through
+`load_hub_rows(SPEC, hub_path="PrimeIntellect/verifiable-coding-problems")`).
+
+Columns: source, task_type, in_source_id, prompt, gold_standard_solution, verification_info,
+metadata, problem_id. `verification_info` is a struct (open-r1) or JSON text (PrimeIntellect):
+  {"language": "python",
+   "test_cases": [{"type": "stdin_stdout", "input": str, "output": str}, ...]}
+or, for call-based problems, test cases `{"type": "function_call", "fn_name": "f",
+"input": [args...], "output": value}`. In the struct form every field is a string, so a
+function_call input/output is JSON text (`"[[1, 2]]"`, `"[3]"`); when `input` is a string it is
+decoded as JSON, and `output` is then decoded too. Outputs keep the APPS `[value]` wrapping the
+sandbox judge understands. Any language other than python is quarantined.
+
+`problem_from_verification_info` is pure and reused by `trajforge verify --problems`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from pipeline.problems.sources.base import MalformedRow, SourceSpec, parse_json_field, require_text
+from pipeline.problems.sources.tests_format import (
+    call_args,
+    decode_json_text,
+    json_text,
+    metadata_json,
+    stdin_text,
+)
+from schemas import Problem, TestCase, TestStyle
+
+HUB_PATH = "open-r1/verifiable-coding-problems-python"
+LICENSE = "apache-2.0"
+INFO = "verification_info"
+CASES = f"{INFO}.test_cases"
+_FENCED = re.compile(r"^\s*```[\w+-]*[ \t]*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+def decode_info(info) -> dict:
+    if isinstance(info, str):
+        try:
+            info = json.loads(info)
+        except ValueError as err:
+            raise MalformedRow(INFO, f"not valid JSON ({err})") from None
+    if not isinstance(info, dict):
+        raise MalformedRow(INFO, f"must be an object, got {type(info).__name__}")
+    return info
+
+
+def check_language(info: dict) -> None:
+    language = info.get("language")
+    if not isinstance(language, str) or language.strip().lower() != "python":
+        raise MalformedRow(f"{INFO}.language", f"only python problems are supported, got {language!r}")
+
+
+def info_test_cases(info: dict) -> list[dict]:
+    cases = info.get("test_cases")
+    if not isinstance(cases, list) or not cases:
+        raise MalformedRow(CASES, "missing or empty")
+    if not all(isinstance(case, dict) for case in cases):
+        raise MalformedRow(CASES, "every test case must be an object")
+    return cases
+
+
+def stdin_case(case: dict) -> TestCase:
+    return TestCase(stdin_text(case.get("input"), CASES), stdin_text(case.get("output"), CASES))
+
+
+def call_case(case: dict) -> TestCase:
+    given, expected = case.get("input"), case.get("output")
+    if isinstance(given, str):  # struct form: both sides are JSON text
+        given, expected = decode_json_text(given, CASES), decode_json_text(expected, CASES)
+    return TestCase(call_args(given), json_text(expected))
+
+
+def call_fn_name(cases: list[dict]) -> str:
+    names = sorted({repr(case.get("fn_name")) for case in cases})
+    name = cases[0].get("fn_name")
+    if len(names) != 1 or not isinstance(name, str) or not name.isidentifier():
+        raise MalformedRow(CASES, f"function_call tests need one fn_name, got {', '.join(names)}")
+    return name
+
+
+def problem_from_verification_info(
+    problem_id: str, statement: str, info: dict | str, source: str = "open_r1"
+) -> Problem:
+    """A Problem (tests, style, fn_name) from a `verification_info` object or its JSON text."""
+    decoded = decode_info(info)
+    check_language(decoded)
+    cases = info_test_cases(decoded)
+    kinds = {case.get("type") for case in cases}
+    if kinds == {"stdin_stdout"}:
+        style, tests, fn_name = TestStyle.STDIN, tuple(map(stdin_case, cases)), None
+    elif kinds == {"function_call"}:
+        style, tests, fn_name = TestStyle.CALL, tuple(map(call_case, cases)), call_fn_name(cases)
+    else:
+        raise MalformedRow(CASES, f"unsupported or mixed test types {sorted(map(str, kinds))}")
+    return Problem(
+        id=f"{source}/{problem_id}",
+        source=source,
+        source_id=problem_id,
+        statement=statement,
+        test_style=style,
+        tests=tests,
+        fn_name=fn_name,
+    )
+
+
+def strip_code_fence(text) -> str | None:
+    """The code of a solution given as one fenced Markdown block; other text verbatim."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    match = _FENCED.match(text)
+    return match.group(1) if match and "```" not in match.group(1) else text
+
+
+def _row_metadata(row: dict):
+    raw = row.get("metadata")
+    if raw is None or raw == "":
+        return None
+    return parse_json_field(row, "metadata")
+
+
+def normalize(row: dict) -> Problem:
+    problem_id = require_text(row, "problem_id")
+    statement = require_text(row, "prompt")
+    if row.get(INFO) is None:
+        raise MalformedRow(INFO, "missing")
+    problem = problem_from_verification_info(problem_id, statement, row[INFO])
+    return replace(
+        problem,
+        reference_solution=strip_code_fence(row.get("gold_standard_solution")),
+        license=LICENSE,
+        dataset=HUB_PATH,
+        metadata_json=metadata_json(
+            source=row.get("source") or None,
+            task_type=row.get("task_type") or None,
+            in_source_id=row.get("in_source_id") or None,
+            metadata=_row_metadata(row),
+        ),
+    )
+
+
+SPEC = SourceSpec(
+    name="open_r1",
+    hub_path=HUB_PATH,
+    normalize=normalize,
+    license=LICENSE,
+    id_column="problem_id",
+)

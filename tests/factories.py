@@ -1,0 +1,176 @@
+"""Records and stage files the tests share: one place, imported by every test module that needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from pipeline.common.layout import DataLayout
+from schemas import (
+    DatasetRow,
+    Problem,
+    Profile,
+    QuarantineRow,
+    RemovalRow,
+    RemovalStage,
+    TestCase,
+    TestResult,
+    TestStyle,
+    Trajectory,
+    Verdict,
+    Verification,
+    write_parquet,
+)
+
+STDIN = Problem(
+    id="apps/1",
+    source="apps",
+    source_id="1",
+    statement="Add two numbers.",
+    test_style=TestStyle.STDIN,
+    tests=(TestCase("1 2\n", "3\n"),),
+)
+CALL = Problem(
+    id="taco/q-1",
+    source="taco",
+    source_id="q-1",
+    statement="Add.",
+    test_style=TestStyle.CALL,
+    tests=(TestCase("[1, 2]", "3"),),
+    fn_name="add",
+)
+ASSERT = Problem(
+    id="mbpp/2",
+    source="mbpp",
+    source_id="2",
+    statement="Add.",
+    test_style=TestStyle.ASSERT,
+    tests=(TestCase("assert add(1, 2) == 3", ""),),
+    fn_name="add",
+)
+TRAJECTORY = Trajectory(
+    id="t1",
+    problem_id="apps/1",
+    profile=Profile.LONG,
+    teacher_model="m",
+    params_hash="h",
+    sample_index=0,
+    reasoning="think",
+    answer="```python\nprint(3)\n```",
+    code="print(3)",
+    prompt_tokens=10,
+    completion_tokens=20,
+    reasoning_tokens=5,
+    finish_reason="stop",
+    truncated=False,
+    latency_s=0.5,
+    server_url="http://127.0.0.1:8000/v1",
+)
+VERIFICATION = Verification(
+    problem_id="apps/1",
+    solution_id="t1",
+    verdict=Verdict.ACCEPTED,
+    passed=1,
+    total=1,
+    time_s=0.1,
+    tests=(TestResult(0, Verdict.ACCEPTED, 0.1),),
+)
+ROW = DatasetRow(
+    id="r1",
+    question="Add two numbers.",
+    response="Reasoning... print(3)",
+    token_num=12,
+    problem_id="apps/1",
+    source="apps",
+    teacher_model="m",
+    profile=Profile.SHORT,
+    verdict=Verdict.ACCEPTED,
+    passed=1,
+    total=1,
+    difficulty="simple",
+    params_hash="h",
+    trajectory_id="t1",
+)
+QUARANTINE = QuarantineRow(source="apps", row_index=3, record_id="apps-7", field="input_output", reason="not JSON")
+REMOVAL = RemovalRow("apps/2", RemovalStage.NEAR_DEDUP, "apps/1", 0.9, "minhash")
+
+
+def stdin_problem(*pairs, time_limit_s=1.0, memory_limit_mb=256) -> Problem:
+    return Problem(
+        id="t/double",
+        source="t",
+        source_id="double",
+        statement="Print twice the number.",
+        test_style=TestStyle.STDIN,
+        tests=tuple(TestCase(i, o) for i, o in pairs),
+        time_limit_s=time_limit_s,
+        memory_limit_mb=memory_limit_mb,
+    )
+
+
+DOUBLE = stdin_problem(("21\n", "42\n"), ("5\n", "10\n"), ("0\n", "0\n"))
+DOUBLE_SOLUTION = "print(int(input()) * 2)"
+
+
+LOOP = "wait let me check the sum again " * 40
+
+
+def traj(tid, problem, profile, tokens, reasoning="Read n, print 2n."):
+    return replace(
+        TRAJECTORY,
+        id=tid,
+        problem_id=problem.id,
+        profile=profile,
+        completion_tokens=tokens,
+        reasoning=f"<think>{reasoning}</think>",
+        answer="```python\nprint(int(input()) * 2)\n```",
+    )
+
+
+def verdict(tid, problem, ok=True):
+    return Verification(problem.id, tid, Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, 3 if ok else 1, 3, 0.1)
+
+
+PROBLEMS = {DOUBLE.id: DOUBLE, CALL.id: CALL}
+TRAJECTORIES = [
+    traj("s1", DOUBLE, Profile.SHORT, 40),
+    traj("s2", DOUBLE, Profile.SHORT, 30),
+    traj("l1", DOUBLE, Profile.LONG, 300),
+    traj("l2", DOUBLE, Profile.LONG, 200),
+    traj("bad", DOUBLE, Profile.LONG, 100),
+    traj("c1", CALL, Profile.SHORT, 20),
+    traj("c2", CALL, Profile.LONG, 90),
+    traj("loop", CALL, Profile.LONG, 500, reasoning=LOOP),
+    traj("big", CALL, Profile.LONG, 9000),
+    traj("unverified", CALL, Profile.SHORT, 10),
+]
+VERIFICATIONS = (
+    [verdict(t, DOUBLE) for t in ("s1", "s2", "l1", "l2")]
+    + [verdict("bad", DOUBLE, ok=False)]
+    + [verdict("c1", CALL, ok=False), verdict("c2", CALL, ok=False), verdict("loop", CALL), verdict("big", CALL)]
+)
+
+
+def write_stage_files(
+    layout: DataLayout,
+    train: Iterable[Problem],
+    held_out: Iterable[Problem] = (),
+    trajectories: Mapping[str, Sequence[Trajectory]] | None = None,
+    verifications: Mapping[str, Sequence[Verification]] | None = None,
+) -> DataLayout:
+    """Stage outputs written as the stages write them: files plus the manifests the next stage reads."""
+    train, held_out = list(train), list(held_out)
+    files = [
+        (write_parquet(train, Problem, layout.problems_file("train")), len(train)),
+        (write_parquet(held_out, Problem, layout.problems_file("eval")), len(held_out)),
+    ]
+    layout.write_manifest("problems", files)
+    for shard, rows in (trajectories or {}).items():
+        layout.write_manifest(
+            "trajectories", [(write_parquet(rows, Trajectory, layout.trajectories_file(shard)), len(rows))], shard
+        )
+    for shard, rows in (verifications or {}).items():
+        layout.write_manifest(
+            "verification", [(write_parquet(rows, Verification, layout.verification_file(shard)), len(rows))], shard
+        )
+    return layout

@@ -1,0 +1,60 @@
+import pytest
+import yaml
+
+from pipeline.common.settings import DEFAULT_RECIPE, RECIPES_DIR, RecipeError, parse_problems_recipe, problems_recipe
+from pipeline.problems.sources.registry import all_source_names
+
+
+def test_shipped_recipes_parse_and_name_known_sources():
+    for path in RECIPES_DIR.glob("*.yaml"):
+        recipe = problems_recipe(path)
+        for entry in recipe.sources + recipe.decontamination.benchmarks:
+            assert entry.name in all_source_names()
+
+
+def test_default_recipe_is_offline_and_holds_out_an_eval_split():
+    recipe = problems_recipe(DEFAULT_RECIPE)
+    assert all(entry.offline for entry in recipe.sources)
+    assert recipe.decontamination.held_out is not None and recipe.decontamination.ngram == 8
+
+
+def test_production_recipe_decontaminates_against_the_benchmarks():
+    recipe = problems_recipe(RECIPES_DIR / "production.yaml")
+    assert {b.name for b in recipe.decontamination.benchmarks} == {"humaneval", "mbpp", "livecodebench"}
+    assert recipe.decontamination.common_limit == 20  # boilerplate n-grams do not count as leaks
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"sources": []}, "at least one source"),
+        ({"sources": [{"name": "apps", "limt": 3}]}, "unknown key(s) ['limt']"),
+        ({"sources": [{"name": "apps"}], "dedup": {"near_threshold": 1.5}}, "near_threshold"),
+        ({"sources": [{"name": "apps"}], "decontamination": {"benchmarks": [{"name": "apps"}]}}, "against itself"),
+        ({"sources": [{"name": "apps"}], "decontamination": {"held_out": {"fraction": 1.0}}}, "fraction"),
+        ({"sources": "apps"}, "expected a list"),
+        ({"sources": [{"name": "apps"}], "decontamination": {"common_limit": 0}}, "decontamination.common_limit"),
+        ({"sources": [{"name": "apps"}], "decontamination": {"min_hits": "two"}}, "decontamination.min_hits"),
+        (
+            {"sources": [{"name": "apps"}], "decontamination": {"min_hits": True}},
+            "decontamination.min_hits: expected int",
+        ),
+    ],
+)
+def test_bad_recipes_fail_with_the_key_named(data, message):
+    with pytest.raises(RecipeError) as info:
+        parse_problems_recipe(data)
+    assert message in str(info.value)
+
+
+def test_missing_and_broken_recipe_files(tmp_path):
+    with pytest.raises(RecipeError, match="does not exist"):
+        problems_recipe(tmp_path / "nope.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("problems: [unclosed")
+    with pytest.raises(RecipeError, match="not valid YAML"):
+        problems_recipe(broken)
+    listed = tmp_path / "list.yaml"
+    listed.write_text(yaml.safe_dump([1, 2]))
+    with pytest.raises(RecipeError, match="mapping"):
+        problems_recipe(listed)
