@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pipeline.common.layout import DataLayout  # noqa: E402
 from pipeline.dataset.build import build_dataset  # noqa: E402
 from pipeline.dataset.card import write_card  # noqa: E402
 from pipeline.dataset.variants import parse_variant  # noqa: E402
@@ -58,6 +59,9 @@ def reasoning_text(rng: np.random.Generator, tokens: int, loop: bool) -> str:
     return "\n\n".join(paragraphs)
 
 
+SHARD = "shard-000"
+
+
 def generate(rows: int, seed: int, data: Path) -> None:
     rng = np.random.default_rng(seed)
     problems = rows // 2
@@ -77,9 +81,9 @@ def generate(rows: int, seed: int, data: Path) -> None:
             for i in range(problems)
         ],
         Problem,
-        data / "problems" / "train.parquet",
+        DataLayout(data).problems_file("train"),
     )
-    write_parquet([], Problem, data / "problems" / "eval.parquet")
+    write_parquet([], Problem, DataLayout(data).problems_file("eval"))
     trajectories, verifications = [], []
     for i in range(rows):
         pid, profile = f"bench/{i // 2}", Profile.SHORT if i % 2 == 0 else Profile.LONG
@@ -107,8 +111,13 @@ def generate(rows: int, seed: int, data: Path) -> None:
         verifications.append(
             Verification(pid, f"t{i}", Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, 1 if ok else 0, 1, 0.01)
         )
-    write_parquet(trajectories, Trajectory, data / "trajectories" / "shard-000.parquet")
-    write_parquet(verifications, Verification, data / "verification" / "shard-000.parquet")
+    layout = DataLayout(data)
+    layout.write_manifest("problems", [(layout.problems_file("train"), problems), (layout.problems_file("eval"), 0)])
+    for stage, rows_, record, path in (
+        ("trajectories", trajectories, Trajectory, layout.trajectories_file(SHARD)),
+        ("verification", verifications, Verification, layout.verification_file(SHARD)),
+    ):
+        layout.write_manifest(stage, [(write_parquet(rows_, record, path), len(rows_))], SHARD)
 
 
 def _tree_pss_kib(root: int) -> int:
@@ -155,7 +164,8 @@ def main() -> None:
     parser.add_argument("--pss-interval", type=float, default=1.0, help="seconds between PSS samples")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="trajforge-assembly-") as tmp:
-        data, out = Path(tmp) / "data", Path(tmp) / "hub"
+        data = Path(tmp) / "data"
+        out = DataLayout(data).hub_dir()
         started = time.perf_counter()
         generate(args.rows, args.seed, data)
         generated = time.perf_counter() - started
@@ -164,7 +174,7 @@ def main() -> None:
         sampler = PssSampler(args.pss_interval)
         sampler.start()
         started = time.perf_counter()
-        built = build_dataset(data, out, variants=[parse_variant(v, args.seed) for v in VARIANTS])
+        built = build_dataset(DataLayout(data), [SHARD], variants=[parse_variant(v, args.seed) for v in VARIANTS])
         write_card(out, "bench", built.configs, built.removed)
         assembly = time.perf_counter() - started
         tree_pss_kib = sampler.stop()

@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow.parquet as pq
 
+from pipeline.common.layout import ManifestError
 from pipeline.orchestration.resources import TrajforgeStorage
 from schemas import Problem, SchemaError, from_table, validate
 from schemas.arrow import PROBLEM_SCHEMA
@@ -12,8 +13,12 @@ def _read_problems(storage: TrajforgeStorage) -> tuple[dict[str, list[Problem]],
     """Problems per file, and schema mismatches found on the way."""
     by_file, mismatches = {}, []
     layout = storage.layout
+    try:
+        layout.read_manifest("problems")
+    except ManifestError as err:  # a file changed after the stage wrote it: reported, then read as it is
+        mismatches.append(str(err))
     for name in ("train", "eval"):
-        table = pq.read_table(layout.handed_off("problems", layout.problems_file(name)))
+        table = pq.read_table(layout.problems_file(name))
         if not table.schema.equals(PROBLEM_SCHEMA, check_metadata=False):
             mismatches.append(f"{name}: arrow schema differs from PROBLEM_SCHEMA")
         by_file[name] = from_table(table, Problem)

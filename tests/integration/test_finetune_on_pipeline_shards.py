@@ -6,28 +6,26 @@ from dataclasses import replace
 
 import pytest
 
+from pipeline.common.layout import DataLayout
 from pipeline.dataset.build import build_dataset
 from pipeline.dataset.card import write_card
 from pipeline.evaluation.stw import CONTINUATION_PHRASE, load_generator
 from pipeline.finetune.config import finetune_recipe
 from pipeline.finetune.train import resolve_base_model, train
-from schemas import Problem, Trajectory, Verification, write_parquet
-from tests.factories import PROBLEMS, TRAJECTORIES, VERIFICATIONS
+from tests.factories import PROBLEMS, TRAJECTORIES, VERIFICATIONS, write_stage_files
 
 pytestmark = pytest.mark.slow
 
 
 def _pipeline_shards(data):
     """The dataset stage on constructed stage files, repeated so a few steps see every row."""
-    write_parquet(list(PROBLEMS.values()), Problem, data / "problems" / "train.parquet")
     copies = [replace(t, id=f"{t.id}-{k}") for k in range(3) for t in TRAJECTORIES]
     verdicts = [replace(v, solution_id=f"{v.solution_id}-{k}") for k in range(3) for v in VERIFICATIONS]
-    write_parquet(copies, Trajectory, data / "trajectories" / "shard-000.parquet")
-    write_parquet(verdicts, Verification, data / "verification" / "shard-000.parquet")
-    built = build_dataset(data, data / "hub")
-    write_card(data / "hub", "test", built.configs, built.removed)
+    layout = write_stage_files(DataLayout(data), PROBLEMS.values(), (), {"shard-000": copies}, {"shard-000": verdicts})
+    built = build_dataset(layout, ["shard-000"])
+    write_card(layout.hub_dir(), "test", built.configs, built.removed)
     assert built.configs["default"], "the constructed stage files must give accepted rows"
-    return data / "hub"
+    return layout.hub_dir()
 
 
 def test_finetune_on_pipeline_shards_then_generate_with_a_thinking_budget(tmp_path):
