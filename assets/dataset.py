@@ -9,14 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import Field
 
-from pipeline.dataset.assemble import AssemblySettings
 from pipeline.dataset.build import build_dataset
 from pipeline.dataset.card import HISTOGRAM, write_card
-from pipeline.dataset.filters import FilterSettings
-from pipeline.dataset.pruner import PrunerSettings
 from pipeline.dataset.publish import PublishSettings, publish
-from pipeline.dataset.variants import parse_variant
+from pipeline.dataset.settings import DatasetSettings
 from pipeline.orchestration import metadata as md
+from pipeline.orchestration.config import launchpad_config, validated
 from pipeline.orchestration.partitions import problem_shards
 from pipeline.orchestration.resources import TrajforgeStorage
 from schemas import DatasetRow, Problem, from_table, read_parquet
@@ -26,19 +24,9 @@ CONFIGS = ("default", "failed", "length_harmonized")
 MAX_SHARD_BYTES = 500 * 1024 * 1024
 
 
-class DatasetConfig(dg.Config):
-    selection: str = Field(default="shortest", description="'shortest' accepted trajectory per profile, or 'all'.")
-    token_budget: int = Field(default=8192, description="Trajectories over this many tokens are dropped (Z1).")
-    max_repetition: float = Field(default=0.5, description="Drop reasoning whose repeated 4-gram share is above this.")
-    harmonizing_lambda: float = Field(default=2.0, description="O1-Pruner lambda (accuracy term weight).")
-    keep_per_problem: int = Field(default=2, description="O1-Pruner m: samples per problem in length_harmonized.")
-    shard_mb: int = Field(default=256, description="Target parquet shard size in MB.")
-    variants: list[str] = Field(
-        default_factory=list,
-        description="Sky-T1 variants, each its own config: "
-        "KIND:RATE with KIND in digits, reflection, shuffle, delete, insert (e.g. shuffle:0.33).",
-    )
-    variant_seed: int = Field(default=0, description="Seed of every variant (reproducible).")
+DatasetConfig = launchpad_config(
+    DatasetSettings, "DatasetConfig", "The dataset stage's settings (pipeline/dataset/settings.py)."
+)
 
 
 def _config_files(storage: TrajforgeStorage) -> dict[str, list[Path]]:
@@ -63,15 +51,14 @@ def _rows(files: list[Path]) -> list[DatasetRow]:
 def dataset(
     context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage
 ) -> dg.MaterializeResult:
+    settings = validated(DatasetSettings, config, "dataset config")
     built = build_dataset(
         storage.layout,
         problem_shards.get_partition_keys(),
-        AssemblySettings(
-            config.selection, FilterSettings(token_budget=config.token_budget, max_repetition=config.max_repetition)
-        ),
-        PrunerSettings(lam=config.harmonizing_lambda, keep_per_problem=config.keep_per_problem),
-        target_bytes=config.shard_mb * 1024 * 1024,
-        variants=[parse_variant(v, config.variant_seed) for v in config.variants],
+        settings.assembly(),
+        settings.pruner(),
+        target_bytes=settings.shard_mb * 1024 * 1024,
+        variants=settings.perturbations(),
     )
     default = built.configs["default"]
     by_profile = collections.Counter(r.profile.value for r in default)

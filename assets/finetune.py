@@ -11,6 +11,7 @@ from pipeline.evaluation.compare import EvalSettings, evaluate_base_and_finetune
 from pipeline.finetune.config import CPU_RECIPE, finetune_recipe
 from pipeline.finetune.train import TrainResult, resolve_base_model, train
 from pipeline.orchestration import metadata as md
+from pipeline.orchestration.config import launchpad_config, validated
 from pipeline.orchestration.resources import SandboxResource, TrajforgeStorage
 from schemas.atomic import atomic_write_text
 
@@ -61,16 +62,9 @@ def finetuned_model(
     )
 
 
-class ModelEvalConfig(dg.Config):
-    budgets: list[int] = Field(default=list(EvalSettings.budgets), description="Thinking budgets (tokens).")
-    answer_tokens: int = Field(
-        default=EvalSettings.answer_tokens,
-        description="Tokens for the answer after the budget is hit and the continuation phrase is appended.",
-    )
-    problem_limit: int | None = Field(
-        default=EvalSettings.problem_limit, description="Held-out problems evaluated (the first N by id); null: all."
-    )
-    batch_size: int = Field(default=EvalSettings.batch_size, description="Generations per forward batch.")
+ModelEvalConfig = launchpad_config(
+    EvalSettings, "ModelEvalConfig", "Thinking-budget evaluation settings (pipeline/evaluation/compare.py)."
+)
 
 
 @dg.asset(
@@ -85,7 +79,7 @@ class ModelEvalConfig(dg.Config):
 def model_eval(
     context: dg.AssetExecutionContext, config: ModelEvalConfig, storage: TrajforgeStorage, sandbox: SandboxResource
 ) -> dg.MaterializeResult:
-    settings = EvalSettings(tuple(config.budgets), config.answer_tokens, config.problem_limit, config.batch_size)
+    settings = validated(EvalSettings, config, "model_eval config")
     layout = storage.layout
     problems = held_out_problems(layout.handed_off("problems", layout.problems_file("eval")), settings.problem_limit)
     trained = latest_training(storage)

@@ -5,10 +5,11 @@ from dataclasses import replace
 import dagster as dg
 from pydantic import Field
 
-from pipeline.common.settings import DEFAULT_RECIPE, ProblemsRecipe, problems_recipe
+from pipeline.common.settings import DEFAULT_RECIPE
 from pipeline.orchestration import metadata as md
 from pipeline.orchestration.resources import TrajforgeStorage
 from pipeline.problems.build import ProblemsBuild, ProblemsFiles, build_problems, summarize, write_problems
+from pipeline.problems.settings import ProblemsRecipe, problems_recipe
 from schemas import Problem, Split
 from schemas.arrow import PROBLEM_SCHEMA
 

@@ -8,16 +8,16 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.cli.train import add_train_commands, progress
+from pipeline.cli.train import add_train_commands, comma_ints, positive_int, progress
 from pipeline.common.layout import DataLayout
-from pipeline.common.settings import DEFAULT_RECIPE, RecipeError
+from pipeline.common.settings import DEFAULT_RECIPE, RecipeError, parse
 from pipeline.evaluation.compare import EvalSettings
 from pipeline.finetune.config import CPU_RECIPE
 
 
 def _problems(args: argparse.Namespace) -> int:
-    from pipeline.common.settings import problems_recipe
     from pipeline.problems.build import build_problems, summarize, write_problems
+    from pipeline.problems.settings import problems_recipe
 
     build = build_problems(problems_recipe(args.recipe), log=progress)
     files = write_problems(build, DataLayout(args.out))
@@ -70,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
     from pipeline.orchestration.partitions import problem_shards
 
     recipe, data = str(Path(args.recipe).resolve()), str(Path(args.data).resolve())
+    _validate_before_work(args)
     common = {
         "resources": {"storage": {"config": {"root": data}}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
@@ -80,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
         for key in problem_shards.get_partition_keys()
     ]
     evaluation = {
-        "budgets": [int(b) for b in args.eval_budgets.split(",")],
+        "budgets": comma_ints(args.eval_budgets, "--eval-budgets"),
         "problem_limit": args.eval_limit,
         "answer_tokens": args.eval_answer_tokens,
     }
@@ -119,6 +120,23 @@ def _run(args: argparse.Namespace) -> int:
         print(f"\nHeld-out evaluation, base vs fine-tuned ({report}):\n" + report.read_text())
     print(f"pipeline succeeded; data in {data}")
     return 0
+
+
+def _validate_before_work(args: argparse.Namespace) -> None:
+    """Every recipe section and flag `run` will use, checked before the first stage starts."""
+    from pipeline.finetune.config import finetune_recipe
+    from pipeline.problems.settings import problems_recipe
+    from pipeline.teacher.config import teacher_recipe
+
+    problems_recipe(args.recipe)
+    teacher_recipe(args.recipe)
+    finetune_recipe(args.finetune_recipe)
+    evaluation = {
+        "budgets": comma_ints(args.eval_budgets, "--eval-budgets"),
+        "problem_limit": args.eval_limit,
+        "answer_tokens": args.eval_answer_tokens,
+    }
+    parse(EvalSettings, evaluation, "trajforge run")
 
 
 def _print_summary(layout: DataLayout, shards: list[str]) -> None:
@@ -230,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--problems", required=True, help="APPS/TACO or open-r1 JSONL, or trajforge problems")
     verify.add_argument("--solutions", required=True, help="JSONL rows: problem_id, solution_id, code")
     verify.add_argument("--out", required=True, help="JSONL verdicts (appended; a re-run skips finished rows)")
-    verify.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="sandbox runners (default: cores)")
+    verify.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="sandbox runners (default: cores)"
+    )
     verify.add_argument(
         "--backend",
         choices=["docker", "process"],
@@ -256,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML with a teacher: section")
     sample.add_argument("--out", required=True, help="trajectories JSONL (appended; a re-run samples what is missing)")
-    sample.add_argument("--limit", type=int, default=None, help="sample only N problems (default: the recipe's)")
+    sample.add_argument(
+        "--limit", type=positive_int, default=None, help="sample only N problems (default: the recipe's)"
+    )
     sample.set_defaults(handler=_sample)
 
     run = sub.add_parser("run", help="materialize the whole pipeline through Dagster (every stage, every shard)")
@@ -268,7 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(map(str, EvalSettings.budgets)),
         help="thinking budgets of the held-out evaluation, comma-separated",
     )
-    run.add_argument("--eval-limit", type=int, default=EvalSettings.problem_limit, help="held-out problems evaluated")
+    run.add_argument(
+        "--eval-limit", type=positive_int, default=EvalSettings.problem_limit, help="held-out problems evaluated"
+    )
     run.add_argument(
         "--eval-answer-tokens",
         type=int,

@@ -9,7 +9,27 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.common.layout import DataLayout
+from pipeline.common.settings import RecipeError, parse
 from pipeline.evaluation.compare import EvalSettings
+
+
+def comma_ints(text: str, flag: str) -> list[int]:
+    """`"32,96"` -> [32, 96]; anything else is a RecipeError naming the flag (exit code 2)."""
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise RecipeError(f"{flag}: expected comma-separated integers, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (`--workers -1` or `0` is a usage error, not a hang)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
 
 
 def progress(message: str) -> None:
@@ -54,8 +74,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     from pipeline.finetune.train import TrainResult, resolve_base_model
     from sandbox.executors import SandboxUnavailable, open_executor
 
-    settings = EvalSettings(
-        tuple(int(b) for b in args.budgets.split(",")), args.answer_tokens, args.limit, args.batch_size
+    settings = parse(
+        EvalSettings,
+        {
+            "budgets": comma_ints(args.budgets, "--budgets"),
+            "answer_tokens": args.answer_tokens,
+            "problem_limit": args.limit,
+            "batch_size": args.batch_size,
+        },
+        "trajforge evaluate",
     )
     finetuned, base = None, args.base
     if args.finetuned:
@@ -86,7 +113,7 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     finetune.add_argument("--dataset", help="Hub-layout folder or Hub repo id (default: the recipe's)")
     finetune.add_argument("--config", help="dataset config (default: the recipe's)")
     finetune.add_argument("--mode", choices=["sft", "length_harmonized"], help="default: the recipe's")
-    finetune.add_argument("--max-steps", type=int, help="optimizer steps (default: the recipe's)")
+    finetune.add_argument("--max-steps", type=positive_int, help="optimizer steps (default: the recipe's)")
     finetune.add_argument(
         "--out", default=str(DataLayout().finetune_dir("cli")), help="output folder (adapter, loss curve)"
     )
@@ -100,10 +127,12 @@ def add_train_commands(sub: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--finetuned", help="a `trajforge finetune --out` folder (omit: base model only)")
     evaluate.add_argument("--base", help="base model: embedded, a Hub id or a folder (default: the training's)")
     evaluate.add_argument("--budgets", default=",".join(map(str, EvalSettings.budgets)), help="thinking budgets")
-    evaluate.add_argument("--answer-tokens", type=int, default=EvalSettings.answer_tokens)
-    evaluate.add_argument("--limit", type=int, default=EvalSettings.problem_limit, help="first N problems by id")
-    evaluate.add_argument("--batch-size", type=int, default=EvalSettings.batch_size)
-    evaluate.add_argument("--workers", type=int, default=2, help="sandbox runners")
+    evaluate.add_argument("--answer-tokens", type=positive_int, default=EvalSettings.answer_tokens)
+    evaluate.add_argument(
+        "--limit", type=positive_int, default=EvalSettings.problem_limit, help="first N problems by id"
+    )
+    evaluate.add_argument("--batch-size", type=positive_int, default=EvalSettings.batch_size)
+    evaluate.add_argument("--workers", type=positive_int, default=2, help="sandbox runners")
     evaluate.add_argument(
         "--out", default=str(DataLayout().evaluation_dir() / "cli"), help="report.md, curve.png, samples.parquet"
     )

@@ -1,155 +1,160 @@
-"""Recipes: YAML files that say which sources, settings and variants a run uses.
+"""Settings declared once: every recipe section is a pydantic dataclass with types, ranges and a
+description per field. The YAML recipe, the Dagster launchpad (`pipeline.orchestration.config`)
+and the CLI flags all validate through these classes, and a bad value is a `RecipeError` that
+names its key path (`teacher.profiles.short.max_tokens: ...`).
 
-Parsing is strict: an unknown key or a wrong type is an error that names the key, because a
-typo in a recipe should not silently fall back to a default.
+Numbers are strict: a YAML `yes` is not a count, `"5"` is not an int, a string is never split into
+a list. Floats accept ints and PyYAML's string form of `1e-5` (YAML 1.1 reads it as text).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import math
+import typing
 from pathlib import Path
+from typing import Annotated, Any
 
+import pydantic
 import yaml
-
-from pipeline.problems.dedup import DedupSettings
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 RECIPES_DIR = Path(__file__).resolve().parents[2] / "recipes"
 DEFAULT_RECIPE = RECIPES_DIR / "default.yaml"
+RECIPE_SECTIONS = ("problems", "teacher", "dataset", "evaluation", "finetune")
 
 
 class RecipeError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class SourceEntry:
-    name: str
-    split: str | None = None  # None: the source's default split
-    limit: int | None = None  # first N rows only
-    data_files: str | None = None  # a local file instead of the Hub (JSONL, JSON or parquet)
-    offline: bool = False  # use the copy a package ships (HumanEval, the embedded stdin set)
+def _real(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError("expected a number") from None
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return float(value)
 
 
-@dataclass(frozen=True)
-class HeldOutSettings:
-    fraction: float = 0.1  # share of each source's verifiable problems held out for evaluation
-    seed: int = 20250401
+Real = Annotated[float, BeforeValidator(_real)]
+Count = Annotated[StrictInt, Field(ge=1)]
+Natural = Annotated[StrictInt, Field(ge=0)]
+PositiveReal = Annotated[Real, Field(gt=0)]
+Probability = Annotated[Real, Field(ge=0, le=1)]
+Text = Annotated[StrictStr, Field(min_length=1)]
+Flag = StrictBool
+
+SETTINGS_CONFIG = ConfigDict(extra="forbid")
 
 
-@dataclass(frozen=True)
-class DecontamSettings:
-    ngram: int = 8
-    # an n-gram in more than this many benchmark or training statements is boilerplate, not a leak
-    # (null: any shared n-gram removes the problem, open-r1's rule); see pipeline/decontam.py
-    common_limit: int | None = 20
-    min_hits: int = 2  # shared non-boilerplate n-grams that make a leak (1 + common_limit null: open-r1's rule)
-    benchmarks: tuple[SourceEntry, ...] = ()  # external benchmark sets
-    held_out: HeldOutSettings | None = None  # or a held-out split of the sources themselves
+def settings(cls):
+    """Make `cls` a frozen, validating settings dataclass (unknown keys are errors)."""
+    return pydantic.dataclasses.dataclass(frozen=True, config=SETTINGS_CONFIG)(cls)
 
 
-@dataclass(frozen=True)
-class ProblemsRecipe:
-    sources: tuple[SourceEntry, ...]
-    dedup: DedupSettings = DedupSettings()
-    decontamination: DecontamSettings = DecontamSettings()
+def _where(prefix: str, loc: tuple) -> str:
+    path = prefix
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
 
 
-def build_section(cls, data, where: str):
+def _section_class(annotation):
+    """The settings class inside an annotation such as `tuple[SourceEntry, ...]` or `X | None`."""
+    if hasattr(annotation, "__pydantic_fields__"):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _section_class(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _allowed(cls, loc: tuple) -> list[str]:
+    """The keys the section at `loc` (a key path into `cls`) accepts, for an 'unknown key' error."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(cls, "__pydantic_fields__", {})
+        if part not in fields:
+            return []
+        cls = _section_class(fields[part].annotation)
+    return sorted(getattr(cls, "__pydantic_fields__", {}))
+
+
+_MESSAGES = {
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "string_type": "expected text",
+    "tuple_type": "expected a list",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping",
+    "dataclass_type": "expected a mapping",
+    "dataclass_args_type": "expected a mapping",
+    "string_too_short": "must not be empty",
+    "missing": "is required",
+    "string_pattern_mismatch": "expected an http(s) URL",
+}
+_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+
+
+def _message(e: dict) -> str:
+    kind, ctx = e["type"], e.get("ctx", {})
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind in _BOUNDS:
+        return f"must be {_BOUNDS[kind]} {next(iter(ctx.values()))}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    return e["msg"].removeprefix("Value error, ")
+
+
+def recipe_error(err: pydantic.ValidationError, where: str, cls=None) -> RecipeError:
+    """One line per problem, each naming its key path and the value given."""
+    lines = []
+    errors = err.errors()
+    for e in errors:
+        loc = tuple(p for p in e["loc"] if p not in ("function-after", "function-before"))
+        if e["type"] == "too_short" and any(
+            len(o["loc"]) > len(e["loc"]) and o["loc"][: len(loc)] == loc for o in errors
+        ):
+            continue  # a list whose items failed is "too short" only as a consequence
+        message = _message(e)
+        if e["type"] == "unexpected_keyword_argument":
+            lines.append(f"{_where(where, loc)}: unknown key; allowed: {_allowed(cls, loc)}")
+        elif not loc:  # a check across keys: its message starts with the key it blames
+            key, _, rest = message.partition(": ")
+            lines.append(
+                f"{where}.{key}: {rest}" if rest and key.replace(".", "").isidentifier() else f"{where}: {message}"
+            )
+        else:
+            given = "" if e["type"] == "missing" else f", got {e.get('input')!r}"
+            lines.append(f"{_where(where, loc)}: {message}{given}")
+    return RecipeError("; ".join(lines))
+
+
+def parse(cls, data, where: str):
+    """`cls(**data)`, with every validation problem turned into a RecipeError naming its key."""
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise RecipeError(f"{where}: expected a mapping, got {type(data).__name__}")
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise RecipeError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(known)}")
     try:
         return cls(**data)
-    except TypeError as err:
-        raise RecipeError(f"{where}: {err}") from None
-
-
-def checked_scalar(value, kind: str, where: str):
-    """One scalar checked against its kind (bool, int, float, str); bools are never ints (YAML
-    `yes` is a bool), and float accepts PyYAML's string `1e-5`."""
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-    elif kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif kind == "float":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # PyYAML: `1e-5` is a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    elif kind == "str":
-        if isinstance(value, str) and value:
-            return value
-    raise RecipeError(f"{where}: expected {kind}, got {value!r}")
-
-
-def string_list(value, where: str, what: str = "strings") -> tuple[str, ...]:
-    """A non-empty list of non-empty strings."""
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise RecipeError(f"{where}: expected a non-empty list of {what}, got {value!r}")
-    return tuple(value)
-
-
-def _count(value, where: str) -> int:
-    if checked_scalar(value, "int", where) < 1:
-        raise RecipeError(f"{where}: must be >= 1, got {value}")
-    return value
-
-
-def _entries(items, where: str) -> tuple[SourceEntry, ...]:
-    if not isinstance(items, list):
-        raise RecipeError(f"{where}: expected a list of sources")
-    return tuple(build_section(SourceEntry, item, f"{where}[{i}]") for i, item in enumerate(items))
-
-
-def parse_problems_recipe(data: dict, where: str = "problems") -> ProblemsRecipe:
-    data = dict(data or {})
-    sources = _entries(data.pop("sources", None), f"{where}.sources")
-    if not sources:
-        raise RecipeError(f"{where}.sources: at least one source is needed")
-    dedup = build_section(DedupSettings, data.pop("dedup", {}) or {}, f"{where}.dedup")
-    if not 0 < dedup.near_threshold <= 1:
-        raise RecipeError(f"{where}.dedup.near_threshold: must be in (0, 1], got {dedup.near_threshold}")
-    decontam = dict(data.pop("decontamination", {}) or {})
-    benchmarks = _entries(decontam.pop("benchmarks", []) or [], f"{where}.decontamination.benchmarks")
-    held_out = decontam.pop("held_out", None)
-    held_out = (
-        None if held_out is None else build_section(HeldOutSettings, held_out, f"{where}.decontamination.held_out")
-    )
-    settings = build_section(
-        DecontamSettings, {**decontam, "benchmarks": benchmarks, "held_out": held_out}, f"{where}.decontamination"
-    )
-    if settings.common_limit is not None:  # null: open-r1's plain rule
-        _count(settings.common_limit, f"{where}.decontamination.common_limit")
-    _count(settings.min_hits, f"{where}.decontamination.min_hits")
-    recipe = build_section(
-        ProblemsRecipe, {**data, "sources": sources, "dedup": dedup, "decontamination": settings}, where
-    )
-    _check_not_self_contaminating(recipe, where)
-    return recipe
-
-
-def _check_not_self_contaminating(recipe: ProblemsRecipe, where: str) -> None:
-    training = {s.name for s in recipe.sources}
-    for bench in recipe.decontamination.benchmarks:
-        if bench.name in training:
-            raise RecipeError(
-                f"{where}.decontamination.benchmarks: {bench.name!r} is also a training source; a set is "
-                "never decontaminated against itself — use decontamination.held_out instead"
-            )
-    held_out = recipe.decontamination.held_out
-    if held_out is not None and not 0 < held_out.fraction < 1:
-        raise RecipeError(f"{where}.decontamination.held_out.fraction: must be in (0, 1), got {held_out.fraction}")
+    except pydantic.ValidationError as err:
+        raise recipe_error(err, where, cls) from None
 
 
 def load_recipe(path: str | Path = DEFAULT_RECIPE) -> dict:
+    """The recipe file as a mapping, its top-level sections checked by name."""
     path = Path(path)
     if not path.is_file():
         raise RecipeError(f"recipe {path} does not exist")
@@ -157,10 +162,11 @@ def load_recipe(path: str | Path = DEFAULT_RECIPE) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise RecipeError(f"recipe {path} is not valid YAML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise RecipeError(f"recipe {path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     if not isinstance(data, dict):
         raise RecipeError(f"recipe {path}: top level must be a mapping")
+    unknown = sorted(str(k) for k in data if k not in RECIPE_SECTIONS)
+    if unknown:
+        raise RecipeError(f"recipe {path}: unknown section(s) {unknown}; allowed: {list(RECIPE_SECTIONS)}")
     return data
-
-
-def problems_recipe(path: str | Path = DEFAULT_RECIPE) -> ProblemsRecipe:
-    return parse_problems_recipe(load_recipe(path).get("problems"), f"{Path(path).name}: problems")

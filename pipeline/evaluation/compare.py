@@ -4,9 +4,11 @@ and `trajforge evaluate` share."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import Field
+
+from pipeline.common.settings import Count, settings
 from pipeline.evaluation.evaluate import EvalReport, evaluate
 from pipeline.evaluation.stw import load_generator
 from pipeline.finetune.train import torch_threads
@@ -16,16 +18,19 @@ from schemas import Problem, read_parquet
 Log = Callable[[str], None]
 
 
-@dataclass(frozen=True)
+@settings
 class EvalSettings:
-    budgets: tuple[int, ...] = (32, 96)  # thinking budgets (pass-1 max tokens), a small Table-6 curve
-    answer_tokens: int = 64  # pass 2, after "I overthought it, ..."
-    problem_limit: int | None = 6  # held-out problems evaluated (None: all); the first N by id
-    batch_size: int = 8
-    # CPU only: torch threads while generating (None: one per core). On a small machine shared
-    # with a teacher server or the sandbox, two threads wait on each other: one is several times
-    # faster there (the same setting as recipes/finetune/cpu.yaml's cpu_threads).
-    cpu_threads: int | None = 1
+    budgets: tuple[Count, ...] = Field(
+        default=(32, 96), min_length=1, description="Thinking budgets (pass-1 max tokens), a small Table-6 curve."
+    )
+    answer_tokens: Count = Field(default=64, description="Pass 2's tokens, after 'I overthought it, ...'.")
+    problem_limit: Count | None = Field(default=6, description="Held-out problems evaluated (first N by id).")
+    batch_size: Count = Field(default=8, description="Generations per forward batch.")
+    cpu_threads: Count | None = Field(
+        default=1,
+        description="CPU only: torch threads while generating (null: one per core). On a small machine shared with a "
+        "teacher server or the sandbox, one thread is several times faster than two.",
+    )
 
 
 def held_out_problems(path: str | Path, limit: int | None) -> list[Problem]:

@@ -16,9 +16,9 @@ from pathlib import Path
 from pipeline.common.jsonl import iter_jsonl
 from pipeline.common.layout import DataLayout, require_unique
 from pipeline.common.logs import Log, info
-from pipeline.common.settings import HeldOutSettings, ProblemsRecipe, SourceEntry
 from pipeline.problems.decontam import BenchmarkIndex, decontaminate
 from pipeline.problems.dedup import deduplicate
+from pipeline.problems.settings import HeldOutSettings, ProblemsRecipe, SourceEntry
 from pipeline.problems.sources.base import NormalizedSource, load_hub_rows, normalize_rows
 from pipeline.problems.sources.registry import source_spec
 from schemas import Dropped, Problem, QuarantineRow, RemovalRow, RemovalStage, Split, write_parquet

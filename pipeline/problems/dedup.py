@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import xxhash
+from pydantic import Field, StrictInt
 from rensa import RMinHash
 
+from pipeline.common.settings import Real, settings
 from pipeline.problems.text import tokens
 from schemas import RemovalRow, RemovalStage
 
@@ -24,11 +26,15 @@ MINHASH_SEED = 1729
 STAR_GROUP_SIZE = 64  # LSH buckets larger than this are checked against their first member only
 
 
-@dataclass(frozen=True)
+@settings
 class DedupSettings:
-    near_threshold: float = 0.8  # estimated Jaccard at or above which two statements are duplicates
-    num_perm: int = 128
-    shingle_size: int = 5
+    near_threshold: Annotated[Real, Field(gt=0, le=1)] = Field(
+        default=0.8, description="Estimated Jaccard at or above which two statements are duplicates."
+    )
+    num_perm: Annotated[StrictInt, Field(ge=16, le=1024)] = Field(default=128, description="MinHash permutations.")
+    shingle_size: Annotated[StrictInt, Field(ge=2, le=32)] = Field(
+        default=5, description="Tokens per shingle (1 would call every pair of same-vocabulary statements a duplicate)."
+    )
 
 
 CHUNK_ROWS = 10_000  # rows tokenized and signed at a time: bounds memory at any input size

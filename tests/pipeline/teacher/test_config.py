@@ -9,7 +9,7 @@ PROFILES = {"short": {"system_prompt": "", "instructions": ""}}
 
 
 def test_a_string_base_urls_is_an_error_not_a_tuple_of_characters():
-    with pytest.raises(RecipeError, match=r"teacher\.base_urls: expected a non-empty list"):
+    with pytest.raises(RecipeError, match=r"teacher\.base_urls: expected a list, got 'http://host:8000/v1'"):
         parse_teacher_recipe({"backend": "openai", "base_urls": "http://host:8000/v1", "profiles": PROFILES})
 
 

@@ -124,14 +124,16 @@ def test_recipes_parse_and_bad_ones_name_the_key():
     with pytest.raises(RecipeError, match="unknown key"):
         parse_teacher_recipe({"profiles": {"short": {"system_prompt": "", "instructions": "", "temp": 1}}})
     short = {"short": {"system_prompt": "", "instructions": ""}}
-    with pytest.raises(RecipeError, match=r"model_urls\.coder: expected a non-empty list"):
-        parse_teacher_recipe({"backend": "openai", "base_urls": ["u"], "model_urls": {"coder": []}, "profiles": short})
+    with pytest.raises(RecipeError, match=r"model_urls\.coder: needs at least 1 item"):
+        parse_teacher_recipe(
+            {"backend": "openai", "base_urls": ["http://u/v1"], "model_urls": {"coder": []}, "profiles": short}
+        )
     with pytest.raises(RecipeError, match="model_urls: only for the openai backend"):
-        parse_teacher_recipe({"model_urls": {"coder": ["u"]}, "profiles": short})
+        parse_teacher_recipe({"model_urls": {"coder": ["http://u/v1"]}, "profiles": short})
     routed = parse_teacher_recipe(
-        {"backend": "openai", "base_urls": ["a"], "model_urls": {"coder": "b"}, "profiles": short}
+        {"backend": "openai", "base_urls": ["http://a/v1"], "model_urls": {"coder": "http://b/v1"}, "profiles": short}
     )
-    assert routed.model_urls == {"coder": ("b",)}
+    assert routed.model_urls == {"coder": ("http://b/v1",)}
 
 
 def test_problem_subset_mixes_sources_and_is_stable():

@@ -1,0 +1,51 @@
+"""The dataset stage's settings, declared once (recipe `dataset:` section, Dagster launchpad, CLI)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictInt, field_validator
+
+from pipeline.common.settings import Count, Probability, Real, settings
+from pipeline.dataset.assemble import AssemblySettings
+from pipeline.dataset.filters import FilterSettings
+from pipeline.dataset.perturb import Perturbation
+from pipeline.dataset.pruner import PrunerSettings
+from pipeline.dataset.variants import parse_variant
+
+
+@settings
+class DatasetSettings:
+    selection: Literal["shortest", "all"] = Field(
+        default="shortest", description="'shortest' accepted trajectory per profile (Z1), or 'all'."
+    )
+    token_budget: Count = Field(default=8192, description="Trajectories over this many tokens are dropped (Z1).")
+    max_repetition: Probability = Field(
+        default=0.5, description="Drop reasoning whose share of repeated 4-grams is above this."
+    )
+    harmonizing_lambda: Annotated[Real, Field(ge=0)] = Field(default=2.0, description="O1-Pruner lambda.")
+    keep_per_problem: Count = Field(default=2, description="O1-Pruner m: samples per problem in length_harmonized.")
+    shard_mb: Annotated[StrictInt, Field(ge=1, le=4096)] = Field(default=256, description="Target shard size in MB.")
+    variants: tuple[str, ...] = Field(
+        default=(),
+        description="Sky-T1 variants, each its own config: KIND:RATE with KIND in digits, reflection, shuffle, "
+        "delete, insert (e.g. shuffle:0.33).",
+    )
+    variant_seed: StrictInt = Field(default=0, description="Seed of every variant (reproducible).")
+
+    @field_validator("variants")
+    @classmethod
+    def _parsable(cls, variants: tuple[str, ...]) -> tuple[str, ...]:
+        for spec in variants:
+            parse_variant(spec)  # raises ValueError naming the spec
+        return variants
+
+    def assembly(self) -> AssemblySettings:
+        filters = FilterSettings(token_budget=self.token_budget, max_repetition=self.max_repetition)
+        return AssemblySettings(self.selection, filters)
+
+    def pruner(self) -> PrunerSettings:
+        return PrunerSettings(lam=self.harmonizing_lambda, keep_per_problem=self.keep_per_problem)
+
+    def perturbations(self) -> list[Perturbation]:
+        return [parse_variant(v, self.variant_seed) for v in self.variants]
