@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import machine_line, max_rss  # noqa: E402
 from pipeline.common.layout import DataLayout  # noqa: E402
 from pipeline.dataset.build import build_dataset  # noqa: E402
 from pipeline.dataset.card import write_card  # noqa: E402
@@ -155,6 +155,7 @@ class PssSampler(threading.Thread):
 
 
 def main() -> None:
+    print(machine_line(), file=sys.stderr)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=107_000)
     parser.add_argument("--seed", type=int, default=0)
@@ -169,7 +170,7 @@ def main() -> None:
         started = time.perf_counter()
         generate(args.rows, args.seed, data)
         generated = time.perf_counter() - started
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_before = max_rss() // 1024
 
         sampler = PssSampler(args.pss_interval)
         sampler.start()
@@ -178,8 +179,8 @@ def main() -> None:
         write_card(out, "bench", built.configs, built.removed)
         assembly = time.perf_counter() - started
         tree_pss_kib = sampler.stop()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # forked variant writers
+        peak = max_rss() // 1024
+        child_peak = max_rss(children=True) // 1024  # forked variant writers
 
         started = time.perf_counter()
         pq.write_table(

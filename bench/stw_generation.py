@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
+from bench.harness import machine_line  # noqa: E402
 from pipeline.dataset.assemble import question_text  # noqa: E402
 from pipeline.evaluation.stw import load_generator  # noqa: E402
 from pipeline.problems.sources import humaneval, stdio_builtin  # noqa: E402
@@ -53,6 +54,7 @@ def measure(generator, questions: list[str], budget: int, batch: int, threads: i
 
 
 def main() -> None:
+    print(machine_line(), file=sys.stderr)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--problems", type=int, default=8)
     parser.add_argument("--budget", type=int, default=32)
