@@ -41,16 +41,12 @@ def _rows(files: list[Path]) -> list[DatasetRow]:
     return from_table(pa.concat_tables([pq.read_table(p) for p in files]), DatasetRow) if files else []
 
 
-@dg.asset(
-    group_name="dataset",
-    deps=["verification"],
-    kinds={"parquet"},
-    description="Verified trajectories paired Z1-style (default), failed ones (failed), and O1-Pruner "
-    "weights (length_harmonized), as Hub-layout parquet shards.",
-)
+@dg.asset(group_name="dataset", deps=["verification"], kinds={"parquet"})
 def dataset(
     context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage
 ) -> dg.MaterializeResult:
+    """Verified trajectories paired Z1-style (default), failed ones (failed), and O1-Pruner weights
+    (length_harmonized), as Hub-layout parquet shards."""
     settings = validated(DatasetSettings, config, "dataset config")
     built = build_dataset(
         storage.layout,
@@ -96,12 +92,10 @@ def dataset(
     )
 
 
-@dg.asset_check(
-    asset=dataset,
-    description="Rows valid, responses non-empty with no think tags, no evaluation "
-    "problem in the training data, shards within the size bound.",
-)
+@dg.asset_check(asset=dataset)
 def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
+    """Rows valid, responses non-empty with no think tags, no evaluation problem in the training data, shards
+    within the size bound."""
     layout = storage.layout
     problems_eval = {p.id for p in read_parquet(layout.handed_off("problems", layout.problems_file("eval")), Problem)}
     errors = []
@@ -115,13 +109,9 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors[:20]) or "none"})
 
 
-@dg.asset(
-    group_name="dataset",
-    deps=[dataset],
-    kinds={"markdown"},
-    description="README.md dataset card: configs YAML, statistics, short-vs-long token histogram.",
-)
+@dg.asset(group_name="dataset", deps=[dataset], kinds={"markdown"})
 def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
+    """README.md dataset card: configs YAML, statistics, short-vs-long token histogram."""
     layout, written = storage.layout, _config_files(storage)
     configs = {name: _rows(written.get(name, [])) for name in (*CONFIGS, *[c for c in written if c not in CONFIGS])}
     removed = layout.dropped_counts(("problems", "dataset"))
@@ -142,15 +132,11 @@ class HubPushConfig(dg.Config):
     dry_run: bool = Field(default=True, description="List what would be uploaded; set false (and HF_TOKEN) to push.")
 
 
-@dg.asset(
-    group_name="publish",
-    deps=[dataset_card],
-    kinds={"huggingface"},
-    description="The folder pushed to the Hugging Face Hub (dry run unless configured).",
-)
+@dg.asset(group_name="publish", deps=[dataset_card], kinds={"huggingface"})
 def hub_push(
     context: dg.AssetExecutionContext, config: HubPushConfig, storage: TrajforgeStorage
 ) -> dg.MaterializeResult:
+    """The folder pushed to the Hugging Face Hub (dry run unless configured)."""
     report = publish(
         storage.layout.hub_dir(), PublishSettings(config.repo_id, config.private, config.dry_run), log=context.log.info
     )

@@ -29,17 +29,12 @@ class FinetunedModelConfig(dg.Config):
     force: bool = Field(default=False, description="Train again even when this recipe and data were trained.")
 
 
-@dg.asset(
-    group_name="finetune",
-    deps=["hub_push"],
-    pool="gpu",
-    kinds={"pytorch"},
-    description="A small fine-tuning job on the published shards: TRL SFTTrainer + LoRA, loss on the "
-    "response only; or the O1-Pruner length-harmonizing loss on `length_harmonized`.",
-)
+@dg.asset(group_name="finetune", deps=["hub_push"], pool="gpu", kinds={"pytorch"})
 def finetuned_model(
     context: dg.AssetExecutionContext, config: FinetunedModelConfig, storage: TrajforgeStorage
 ) -> dg.MaterializeResult:
+    """A small fine-tuning job on the published shards: TRL SFTTrainer + LoRA, loss on the response only; or the
+    O1-Pruner length-harmonizing loss on `length_harmonized`."""
     layout = storage.layout
     recipe = finetune_recipe(config.recipe, dataset=config.dataset or str(layout.hub_dir()))
     result = train(recipe, layout.finetune_dir(recipe.mode), log=context.log.info, force=config.force)
@@ -67,18 +62,13 @@ ModelEvalConfig = launchpad_config(
 )
 
 
-@dg.asset(
-    group_name="finetune",
-    deps=["finetuned_model", "problems"],
-    pool="gpu",
-    kinds={"pytorch", "docker"},
-    description="Base vs fine-tuned with Shifted-Thinking-Window generation at several thinking budgets "
-    "on the held-out split (never trained on), every answer run in the sandbox: pass@1, "
-    "average thinking tokens, how often the budget was hit.",
-)
+@dg.asset(group_name="finetune", deps=["finetuned_model", "problems"], pool="gpu", kinds={"pytorch", "docker"})
 def model_eval(
     context: dg.AssetExecutionContext, config: ModelEvalConfig, storage: TrajforgeStorage, sandbox: SandboxResource
 ) -> dg.MaterializeResult:
+    """Base vs fine-tuned with Shifted-Thinking-Window generation at several thinking budgets on the held-out split
+    (never trained on), every answer run in the sandbox: pass@1, average thinking tokens, how often the
+    budget was hit."""
     settings = validated(EvalSettings, config, "model_eval config")
     layout = storage.layout
     problems = held_out_problems(layout.handed_off("problems", layout.problems_file("eval")), settings.problem_limit)

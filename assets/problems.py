@@ -33,15 +33,12 @@ def _with_overrides(recipe: ProblemsRecipe, config: ProblemsConfig) -> ProblemsR
     return recipe
 
 
-@dg.asset(
-    group_name="problems",
-    kinds={"python", "parquet"},
-    description="Coding problems from every recipe source in one schema: exact and near duplicates "
-    "removed, training split decontaminated against the benchmarks, bad rows quarantined.",
-)
+@dg.asset(group_name="problems", kinds={"python", "parquet"})
 def problems(
     context: dg.AssetExecutionContext, config: ProblemsConfig, storage: TrajforgeStorage
 ) -> dg.MaterializeResult:
+    """Coding problems from every recipe source in one schema: exact and near duplicates removed, training split
+    decontaminated against the benchmarks, bad rows quarantined."""
     recipe = _with_overrides(problems_recipe(config.recipe), config)
     build = build_problems(recipe, log=context.log.info)
     files = write_problems(build, storage.layout)

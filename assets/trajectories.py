@@ -9,7 +9,7 @@ from pydantic import Field
 from pipeline.common.layout import require_unique
 from pipeline.common.settings import DEFAULT_RECIPE
 from pipeline.orchestration import metadata as md
-from pipeline.orchestration.partitions import problem_shards, problems_of_shard
+from pipeline.orchestration.partitions import problems_of_shard, shard_asset
 from pipeline.orchestration.resources import TeacherResource, TrajforgeStorage
 from pipeline.teacher.config import teacher_recipe
 from pipeline.teacher.sample_run import sample_into_store
@@ -31,18 +31,12 @@ class TrajectoriesConfig(dg.Config):
     )
 
 
-@dg.asset(
-    group_name="trajectories",
-    deps=["problems"],
-    partitions_def=problem_shards,
-    pool="teacher",
-    kinds={"python", "jsonl"},
-    description="SHORT and LONG trajectories from the teacher for the training problems of one shard. "
-    "Samples are stored as they arrive; a re-run samples only what is missing.",
-)
+@shard_asset(group_name="trajectories", deps=["problems"], pool="teacher", kinds={"python", "jsonl"})
 def trajectories(
     context: dg.AssetExecutionContext, config: TrajectoriesConfig, storage: TrajforgeStorage, teacher: TeacherResource
 ) -> dg.MaterializeResult:
+    """SHORT and LONG trajectories from the teacher for the training problems of one shard. Samples are stored as
+    they arrive; a re-run samples only what is missing."""
     recipe = teacher.configure(teacher_recipe(config.recipe))
     limit = config.problem_limit if config.problem_limit is not None else recipe.problem_limit
     layout, shard = storage.layout, context.partition_key

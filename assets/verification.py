@@ -8,23 +8,18 @@ import dagster as dg
 
 from pipeline.common.layout import require_unique
 from pipeline.orchestration import metadata as md
-from pipeline.orchestration.partitions import problem_shards
+from pipeline.orchestration.partitions import shard_asset
 from pipeline.orchestration.resources import SandboxResource, TrajforgeStorage
 from pipeline.verification.files import verify_references, verify_trajectories
 from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, write_parquet
 
 
-@dg.asset(
-    group_name="verification",
-    deps=["problems"],
-    pool="sandbox",
-    kinds={"docker", "parquet"},
-    description="Reference solutions verified in the Docker sandbox: a problem whose own reference fails "
-    "its tests has a broken test set (or a wrong reference) and is flagged here.",
-)
+@dg.asset(group_name="verification", deps=["problems"], pool="sandbox", kinds={"docker", "parquet"})
 def reference_verification(
     context: dg.AssetExecutionContext, storage: TrajforgeStorage, sandbox: SandboxResource
 ) -> dg.MaterializeResult:
+    """Reference solutions verified in the Docker sandbox: a problem whose own reference fails its tests has a
+    broken test set (or a wrong reference) and is flagged here."""
     layout = storage.layout
     problems = [
         p
@@ -91,10 +86,9 @@ def _metadata(problems: list[Problem], results: list[Verification], elapsed: flo
     }
 
 
-@dg.asset_check(
-    asset=reference_verification, description="Every reference solution passes its own tests.", blocking=False
-)
+@dg.asset_check(asset=reference_verification, blocking=False)
 def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
+    """Every reference solution passes its own tests."""
     results = read_parquet(storage.layout.reference_verification_file(), Verification)
     failing = [r.problem_id for r in results if r.verdict is not Verdict.ACCEPTED]
     return dg.AssetCheckResult(
@@ -104,17 +98,11 @@ def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
-    group_name="verification",
-    deps=["trajectories"],
-    partitions_def=problem_shards,
-    pool="sandbox",
-    kinds={"docker", "parquet"},
-    description="Every trajectory's final code run against its problem's tests in the Docker sandbox.",
-)
+@shard_asset(group_name="verification", deps=["trajectories"], pool="sandbox", kinds={"docker", "parquet"})
 def verification(
     context: dg.AssetExecutionContext, storage: TrajforgeStorage, sandbox: SandboxResource
 ) -> dg.MaterializeResult:
+    """Every trajectory's final code run against its problem's tests in the Docker sandbox."""
     layout, shard = storage.layout, context.partition_key
     rows = [t for path in layout.manifest_paths("trajectories", [shard]) for t in read_parquet(path, Trajectory)]
     problems = {

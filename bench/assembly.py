@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import machine_line, max_rss  # noqa: E402
+from bench.harness import machine_line, max_rss, save_json  # noqa: E402
 from pipeline.common.layout import DataLayout  # noqa: E402
 from pipeline.dataset.build import build_dataset  # noqa: E402
 from pipeline.dataset.card import write_card  # noqa: E402
@@ -215,8 +215,7 @@ def main() -> None:
         f"peak RSS {peak / 2**20:.2f} GiB parent, {child_peak / 2**20:.2f} GiB per worker, "
         f"{total:.2f} GiB proportional set size of the process tree (targets 120 s, 6 GiB): {verdict}"
     )
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    save_json(args.json, result)
 
 
 if __name__ == "__main__":

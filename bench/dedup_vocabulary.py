@@ -86,6 +86,20 @@ def zipf_probabilities(size: int, exponent: float = 1.05, shift: float = 2.7) ->
     return weights / weights.sum()
 
 
+# (plain, LaTeX-constraint form or None) per snippet kind; {v} variable, {a} array, {b} bound.
+_SNIPPETS = [
+    ("1 <= {v} <= {b}", None),
+    ("${a}_i$", None),
+    ("${a}_1, \\ldots, {a}_{v}$", "${a}_1, {a}_2, \\ldots, {a}_{v}$"),
+    ("(${v} \\le {b}$)", "($1 \\le {v} \\le {b}$)"),
+    ("{a}_{{{v}}} + {a}_{{{v}+1}}", None),
+    ("modulo 10^9+7", None),
+    ("${a}_i < 2^{{30}}$", "$0 \\le {a}_i < 2^{{30}}$"),
+    ("|{a}| <= {b}", None),
+    ("O({v} \\log {v})", None),
+]
+
+
 def math_snippet(rng: np.random.Generator, latex_constraints: bool = False) -> str:
     """A formula as it appears in statements. By default every snippet is at most 5 words long
     after normalization, so it cannot form an 8-gram on its own; with latex_constraints the
@@ -96,26 +110,5 @@ def math_snippet(rng: np.random.Generator, latex_constraints: bool = False) -> s
     kind = int(rng.integers(9))
     if not latex_constraints and "cdot" in b:
         b = b.split(" ")[-1]
-    if kind == 0:
-        return f"1 <= {v} <= {b}"
-    if kind == 1:
-        return f"${a}_i$"
-    if kind == 2:
-        if latex_constraints:
-            return f"${a}_1, {a}_2, \\ldots, {a}_{v}$"
-        return f"${a}_1, \\ldots, {a}_{v}$"
-    if kind == 3:
-        if latex_constraints:
-            return f"($1 \\le {v} \\le {b}$)"
-        return f"(${v} \\le {b}$)"
-    if kind == 4:
-        return f"{a}_{{{v}}} + {a}_{{{v}+1}}"
-    if kind == 5:
-        return "modulo 10^9+7"
-    if kind == 6:
-        if latex_constraints:
-            return f"$0 \\le {a}_i < 2^{{30}}$"
-        return f"${a}_i < 2^{{30}}$"
-    if kind == 7:
-        return f"|{a}| <= {b}"
-    return f"O({v} \\log {v})"
+    plain, latex = _SNIPPETS[kind]
+    return (latex if latex_constraints and latex else plain).format(v=v, a=a, b=b)

@@ -6,6 +6,7 @@ tests); each prints `machine_line()` so a result names the machine it came from.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -22,13 +23,18 @@ if str(ROOT) not in sys.path:
 from pipeline.common.tables import markdown_table  # noqa: E402
 
 
-def rss_now() -> int:
-    """Resident set size of this process now, in bytes."""
+def _status_bytes(key: str) -> int:
+    """A `kB` line of /proc/self/status (VmRSS, VmHWM, ...) in bytes; 0 where absent."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def rss_now() -> int:
+    """Resident set size of this process now, in bytes."""
+    return _status_bytes("VmRSS")
 
 
 def max_rss(children: bool = False) -> int:
@@ -48,11 +54,8 @@ def reset_hwm() -> bool:
 
 
 def vm_hwm() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    """Peak RSS since the last `reset_hwm`, in bytes."""
+    return _status_bytes("VmHWM")
 
 
 def gib(n: int | None) -> str:
@@ -101,6 +104,17 @@ def timer() -> Iterator[dict]:
     finally:
         result["seconds"] = time.perf_counter() - wall
         result["cpu"] = time.process_time() - cpu
+
+
+def rate(amount: float, seconds: float, per_s: str, **labels) -> dict:
+    """A result row: the labels, the amount, the seconds and `per_s` = amount / seconds."""
+    return {**labels, "seconds": round(seconds, 2), per_s: round(amount / seconds, 2) if seconds > 0 else None}
+
+
+def save_json(path: Path | None, data) -> None:
+    """Write the results as JSON when --json was given."""
+    if path is not None:
+        Path(path).write_text(json.dumps(data, indent=2))
 
 
 def results_table(rows: Sequence[dict], columns: Sequence[str], numeric: Sequence[str] = ()) -> str:

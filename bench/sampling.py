@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -24,7 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import machine_line  # noqa: E402
+from bench.harness import machine_line, rate, save_json  # noqa: E402
 from pipeline.teacher.client import ClientSettings, TeacherClient  # noqa: E402
 from pipeline.teacher.embedded import ensure_hf_folder  # noqa: E402
 from pipeline.teacher.server import ManagedServer  # noqa: E402
@@ -66,13 +65,9 @@ async def throughput(base_url: str, model: str, requests: int, tokens: int, conc
         results = await asyncio.gather(*(client.chat(model, PROMPT, params, seed=i) for i in range(requests)))
         elapsed = time.perf_counter() - started
     generated = sum(c.completion_tokens for r in results for c in r)
-    return {
-        "concurrency": concurrency,
-        "requests": requests,
-        "completion_tokens": generated,
-        "seconds": round(elapsed, 2),
-        "tokens_per_s": round(generated / elapsed, 2),
-    }
+    return rate(
+        generated, elapsed, "tokens_per_s", concurrency=concurrency, requests=requests, completion_tokens=generated
+    )
 
 
 def main() -> None:
@@ -107,8 +102,7 @@ def main() -> None:
             f"{row['tokens_per_s']} tokens/s ({row['seconds']} s)"
         )
     print(f"concurrency {args.concurrency} vs 1: {result['concurrency_speedup']}x tokens/s")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    save_json(args.json, result)
 
 
 if __name__ == "__main__":

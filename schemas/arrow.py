@@ -35,127 +35,44 @@ _TEST_RESULT = pa.struct(
 )
 
 
-def _schema(record_type: type, columns: list[tuple[str, pa.DataType, bool]]) -> pa.Schema:
-    names = [f.name for f in fields(record_type)]
-    assert names == [c[0] for c in columns], f"{record_type.__name__}: arrow columns drift from record"
+_SCALARS = {str: pa.string(), int: pa.int32(), float: pa.float64(), bool: pa.bool_()}
+
+
+def _arrow_type(annotation) -> tuple[pa.DataType, bool]:
+    """(arrow type, nullable) of a record field's annotation: `X | None` is nullable, enums are strings."""
+    args = typing.get_args(annotation)
+    if type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        return _arrow_type(inner)[0], True
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return pa.string(), False
+    return _SCALARS[annotation], False
+
+
+def _schema(record_type: type, large: tuple[str, ...] = (), types: dict[str, pa.DataType] | None = None) -> pa.Schema:
+    """The arrow schema of a record, read off its fields: `large` text columns are large_string,
+    `types` overrides the rest (nested lists, 64-bit counters)."""
+    hints, types = typing.get_type_hints(record_type), types or {}
+    columns = []
+    for f in fields(record_type):
+        dtype, nullable = _arrow_type(hints[f.name]) if f.name not in types else (types[f.name], False)
+        columns.append(pa.field(f.name, pa.large_string() if f.name in large else dtype, nullable=nullable))
     return pa.schema(
-        [pa.field(name, dtype, nullable=nullable) for name, dtype, nullable in columns],
-        metadata={"trajforge.record": record_type.__name__, "trajforge.schema_version": SCHEMA_VERSION},
+        columns, metadata={"trajforge.record": record_type.__name__, "trajforge.schema_version": SCHEMA_VERSION}
     )
 
 
 PROBLEM_SCHEMA = _schema(
     Problem,
-    [
-        ("id", pa.string(), False),
-        ("source", pa.string(), False),
-        ("source_id", pa.string(), False),
-        ("statement", pa.large_string(), False),
-        ("test_style", pa.string(), False),
-        ("tests", pa.large_list(_TEST_CASE), False),
-        ("starter_code", pa.large_string(), False),
-        ("fn_name", pa.string(), True),
-        ("time_limit_s", pa.float64(), False),
-        ("memory_limit_mb", pa.int32(), False),
-        ("difficulty", pa.string(), True),
-        ("verifiable", pa.bool_(), False),
-        ("reference_solution", pa.large_string(), True),
-        ("license", pa.string(), False),
-        ("dataset", pa.string(), False),
-        ("split", pa.string(), False),
-        ("metadata_json", pa.large_string(), False),
-    ],
+    large=("statement", "starter_code", "reference_solution", "metadata_json"),
+    types={"tests": pa.large_list(_TEST_CASE)},
 )
-
-TRAJECTORY_SCHEMA = _schema(
-    Trajectory,
-    [
-        ("id", pa.string(), False),
-        ("problem_id", pa.string(), False),
-        ("profile", pa.string(), False),
-        ("teacher_model", pa.string(), False),
-        ("params_hash", pa.string(), False),
-        ("sample_index", pa.int32(), False),
-        ("reasoning", pa.large_string(), False),
-        ("answer", pa.large_string(), False),
-        ("code", pa.large_string(), False),
-        ("prompt_tokens", pa.int32(), False),
-        ("completion_tokens", pa.int32(), False),
-        ("reasoning_tokens", pa.int32(), False),
-        ("finish_reason", pa.string(), False),
-        ("truncated", pa.bool_(), False),
-        ("latency_s", pa.float64(), False),
-        ("server_url", pa.string(), False),
-    ],
-)
-
-VERIFICATION_SCHEMA = _schema(
-    Verification,
-    [
-        ("problem_id", pa.string(), False),
-        ("solution_id", pa.string(), False),
-        ("verdict", pa.string(), False),
-        ("passed", pa.int32(), False),
-        ("total", pa.int32(), False),
-        ("time_s", pa.float64(), False),
-        ("tests", pa.list_(_TEST_RESULT), False),
-        ("attempts", pa.int32(), False),
-    ],
-)
-
-DATASET_ROW_SCHEMA = _schema(
-    DatasetRow,
-    [
-        ("id", pa.string(), False),
-        ("question", pa.large_string(), False),
-        ("response", pa.large_string(), False),
-        ("token_num", pa.int32(), False),
-        ("problem_id", pa.string(), False),
-        ("source", pa.string(), False),
-        ("teacher_model", pa.string(), False),
-        ("profile", pa.string(), False),
-        ("verdict", pa.string(), False),
-        ("passed", pa.int32(), False),
-        ("total", pa.int32(), False),
-        ("difficulty", pa.string(), False),
-        ("params_hash", pa.string(), False),
-        ("trajectory_id", pa.string(), False),
-    ],
-)
-
-QUARANTINE_SCHEMA = _schema(
-    QuarantineRow,
-    [
-        ("source", pa.string(), False),
-        ("row_index", pa.int64(), False),
-        ("record_id", pa.string(), False),
-        ("field", pa.string(), False),
-        ("reason", pa.string(), False),
-        ("raw_preview", pa.string(), False),
-    ],
-)
-
-REMOVAL_SCHEMA = _schema(
-    RemovalRow,
-    [
-        ("problem_id", pa.string(), False),
-        ("stage", pa.string(), False),
-        ("matched_id", pa.string(), False),
-        ("similarity", pa.float64(), False),
-        ("evidence", pa.string(), False),
-    ],
-)
-
-DROPPED_SCHEMA = _schema(
-    Dropped,
-    [
-        ("stage", pa.string(), False),
-        ("record_id", pa.string(), False),
-        ("reason", pa.string(), False),
-        ("detail", pa.large_string(), False),
-        ("source", pa.string(), False),
-    ],
-)
+TRAJECTORY_SCHEMA = _schema(Trajectory, large=("reasoning", "answer", "code"))
+VERIFICATION_SCHEMA = _schema(Verification, types={"tests": pa.list_(_TEST_RESULT)})
+DATASET_ROW_SCHEMA = _schema(DatasetRow, large=("question", "response"))
+QUARANTINE_SCHEMA = _schema(QuarantineRow, types={"row_index": pa.int64()})
+REMOVAL_SCHEMA = _schema(RemovalRow)
+DROPPED_SCHEMA = _schema(Dropped, large=("detail",))
 
 SCHEMAS: dict[type, pa.Schema] = {
     Problem: PROBLEM_SCHEMA,

@@ -55,22 +55,20 @@ def difficulty(pass_rate: float, settings: AssemblySettings) -> str:
 
 
 def _row(problem: Problem, t: Trajectory, v: Verification, label: str) -> DatasetRow:
+    lineage = {"teacher_model": t.teacher_model, "profile": t.profile, "params_hash": t.params_hash}
+    outcome = {"verdict": v.verdict, "passed": v.passed, "total": v.total}
+    text = {"question": question_text(problem), "response": stw_response(t.reasoning, t.answer)}
     return validate(
         DatasetRow(
             id=t.id,
-            question=question_text(problem),
-            response=stw_response(t.reasoning, t.answer),
             token_num=max(1, t.completion_tokens),
             problem_id=problem.id,
             source=problem.source,
-            teacher_model=t.teacher_model,
-            profile=t.profile,
-            verdict=v.verdict,
-            passed=v.passed,
-            total=v.total,
             difficulty=label,
-            params_hash=t.params_hash,
             trajectory_id=t.id,
+            **text,
+            **lineage,
+            **outcome,
         )
     )
 

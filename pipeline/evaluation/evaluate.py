@@ -211,19 +211,20 @@ def write_report(report: EvalReport, out_dir: str | Path) -> dict[str, Path]:
 def to_sample(
     problem: Problem, model: str, budget: int, result: StwResult, verification: Verification, seconds: float
 ) -> EvalSample:
+    generated = {name: getattr(result, name) for name in ("thinking_tokens", "answer_tokens", "budget_hit", "text")}
+    outcome = {
+        "verdict": Verdict(verification.verdict).value,
+        "passed": verification.passed,
+        "total": verification.total,
+    }
     return EvalSample(
         problem_id=problem.id,
         model=model,
         budget=budget,
-        verdict=Verdict(verification.verdict).value,
-        passed=verification.passed,
-        total=verification.total,
-        thinking_tokens=result.thinking_tokens,
-        answer_tokens=result.answer_tokens,
-        budget_hit=result.budget_hit,
-        text=result.text,
         code=extract_code(result.text),
         generation_s=round(seconds, 3),
+        **generated,
+        **outcome,
     )
 
 

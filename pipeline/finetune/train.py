@@ -185,31 +185,22 @@ def _build_trainer(recipe: FinetuneRecipe, model, tokenizer, examples, args, log
     from transformers import PrinterCallback
     from trl import SFTTrainer
 
-    callbacks = [_progress_callback(log)]
+    common = {
+        "model": model,
+        "args": args,
+        "train_dataset": examples,
+        "processing_class": tokenizer,
+        "peft_config": lora_config(recipe),
+        "callbacks": [_progress_callback(log)],
+    }
     if recipe.mode == "sft":
-        trainer = SFTTrainer(
-            model=model,
-            args=args,
-            train_dataset=examples,
-            processing_class=tokenizer,
-            peft_config=lora_config(recipe),
-            callbacks=callbacks,
-        )
+        trainer = SFTTrainer(**common)
     else:
         from pipeline.finetune.harmonize_loss import HarmonizedTrainer
 
         # Full fine-tuning: the reference is a frozen copy taken before training touches the weights.
         ref_model = None if recipe.lora.enabled else copy.deepcopy(model)
-        trainer = HarmonizedTrainer(
-            model=model,
-            args=args,
-            train_dataset=examples,
-            processing_class=tokenizer,
-            peft_config=lora_config(recipe),
-            callbacks=callbacks,
-            ratio_eps=recipe.harmonize.ratio_eps,
-            ref_model=ref_model,
-        )
+        trainer = HarmonizedTrainer(**common, ratio_eps=recipe.harmonize.ratio_eps, ref_model=ref_model)
     trainer.remove_callback(PrinterCallback)  # progress goes through `log` instead of print
     return trainer
 

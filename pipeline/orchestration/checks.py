@@ -25,11 +25,9 @@ def _read_problems(storage: TrajforgeStorage) -> tuple[dict[str, list[Problem]],
     return by_file, mismatches
 
 
-@dg.asset_check(
-    asset="problems",
-    description="Both split files carry the Problem schema and every record passes schemas.validate().",
-)
+@dg.asset_check(asset="problems")
 def problems_schema_valid(storage: TrajforgeStorage) -> dg.AssetCheckResult:
+    """Both split files carry the Problem schema and every record passes schemas.validate()."""
     by_file, errors = _read_problems(storage)
     checked = 0
     for name, problems in by_file.items():
@@ -44,12 +42,10 @@ def problems_schema_valid(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(
-    asset="problems",
-    description="Every verifiable problem has at least one test, every "
-    "evaluation problem is verifiable, no id is in both splits.",
-)
+@dg.asset_check(asset="problems")
 def problems_have_tests(storage: TrajforgeStorage) -> dg.AssetCheckResult:
+    """Every verifiable problem has at least one test, every evaluation problem is verifiable, no id is in both
+    splits."""
     by_file, _ = _read_problems(storage)
     train, evaluation = by_file["train"], by_file["eval"]
     untested = [p.id for p in train + evaluation if p.verifiable and not p.tests]

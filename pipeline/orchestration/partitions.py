@@ -20,6 +20,11 @@ SHARD_COUNT = int(os.environ.get("TRAJFORGE_SHARDS", "2"))
 problem_shards = dg.StaticPartitionsDefinition([shard_name(i) for i in range(SHARD_COUNT)])
 
 
+def shard_asset(**asset_args):
+    """`@dg.asset` for a stage that runs once per problem shard."""
+    return dg.asset(partitions_def=problem_shards, **asset_args)
+
+
 def shard_index(partition_key: str) -> int:
     return int(partition_key.rsplit("-", 1)[1])
 

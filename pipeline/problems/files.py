@@ -13,11 +13,13 @@ from pathlib import Path
 
 from pipeline.common.jsonl import JsonlLineError, iter_jsonl
 from pipeline.problems.sources.apps import load_input_output, tests_from_input_output
-from pipeline.problems.sources.base import MalformedRow
-from pipeline.problems.sources.open_r1 import problem_from_verification_info
+from pipeline.problems.sources.base import MalformedRow, SourceSpec
+from pipeline.problems.sources.open_r1 import tests_from_verification_info
 from schemas import Problem, QuarantineRow, SchemaError, Split, TestCase, TestStyle, read_parquet, validate
 
 FILE_SOURCE = "file"
+# A user's problem file is a source too; its rows go through `problem_from_row`.
+FILE_SPEC = SourceSpec(FILE_SOURCE, "", lambda row: problem_from_row(row)[1], "unknown")
 
 
 def problem_from_row(row: dict) -> tuple[str, Problem]:
@@ -30,25 +32,17 @@ def problem_from_row(row: dict) -> tuple[str, Problem]:
     key = str(key)
     statement = str(row.get("question") or row.get("prompt") or row.get("statement") or "(statement not given)")
     if "verification_info" in row:
-        problem = problem_from_verification_info(key, statement, row["verification_info"], source=FILE_SOURCE)
+        tests = tests_from_verification_info(row["verification_info"])
     elif "input_output" in row:
-        style, tests, fn_name = tests_from_input_output(load_input_output(row))
-        problem = Problem(
-            id=f"{FILE_SOURCE}/{key}",
-            source=FILE_SOURCE,
-            source_id=key,
-            statement=statement,
-            test_style=style,
-            tests=tests,
-            fn_name=row.get("fn_name") or fn_name,
-            starter_code=row.get("starter_code") or "",
-        )
+        style, cases, fn_name = tests_from_input_output(load_input_output(row))
+        tests = (style, cases, row.get("fn_name") or fn_name)
     else:
         raise MalformedRow(
             "<row>",
             "unknown problem format: expected `input_output` (APPS/TACO), "
             "`verification_info` (open-r1) or trajforge's `test_style` + `tests`",
         )
+    problem = FILE_SPEC.problem(key, statement, tests, starter_code=row.get("starter_code") or "")
     return key, _with_limits(problem, row)
 
 

@@ -83,30 +83,17 @@ def normalize(row: dict) -> Problem:
     problem_id = row.get("problem_id")
     if problem_id is None or str(problem_id).strip() == "":
         raise MalformedRow("problem_id", "missing")
-    source_id = str(problem_id)
-    style, tests, fn_name = tests_from_input_output(load_input_output(row))
-    return Problem(
-        id=f"apps/{source_id}",
-        source="apps",
-        source_id=source_id,
-        statement=require_text(row, "question"),
-        test_style=style,
-        tests=tests,
-        starter_code=row.get("starter_code") or "",
-        fn_name=fn_name,
-        difficulty=difficulty_label(row.get("difficulty")),
-        reference_solution=first_solution(row),
-        license=LICENSE,
-        dataset=HUB_PATH,
-        metadata_json=metadata_json(url=row.get("url") or None),
+    tests = tests_from_input_output(load_input_output(row))
+    extras = {
+        "starter_code": row.get("starter_code") or "",
+        "difficulty": difficulty_label(row.get("difficulty")),
+        "metadata_json": metadata_json(url=row.get("url") or None),
+    }
+    return SPEC.problem(
+        str(problem_id), require_text(row, "question"), tests, reference_solution=first_solution(row), **extras
     )
 
 
 SPEC = SourceSpec(
-    name="apps",
-    hub_path="json",
-    normalize=normalize,
-    license=LICENSE,
-    hub_kwargs={"data_files": HUB_FILES},
-    id_column="problem_id",
+    "apps", "json", normalize, LICENSE, hub_kwargs={"data_files": HUB_FILES}, id_column="problem_id", dataset=HUB_PATH
 )

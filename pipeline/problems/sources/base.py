@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from schemas import Problem, QuarantineRow, SchemaError, validate
+from schemas import Problem, QuarantineRow, SchemaError, TestCase, TestStyle, validate
 
 PREVIEW_CHARS = 300
 
@@ -25,6 +25,9 @@ class MalformedRow(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
+TestSet = tuple[TestStyle, tuple[TestCase, ...], str | None]
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     name: str  # registry key; becomes Problem.source
@@ -35,6 +38,24 @@ class SourceSpec:
     default_split: str = "train"
     id_column: str = ""  # raw column holding the source's id, for quarantine rows
     package_rows: Callable[[], Iterable[dict]] | None = None  # offline copy shipped in a package
+    dataset: str = ""  # the Hub repo id recorded on each problem; default: hub_path
+
+    def problem(self, source_id: str, statement: str, tests: TestSet, **fields) -> Problem:
+        """A Problem of this source: id, source, license and dataset filled in; `tests` is
+        (style, cases, fn_name)."""
+        style, cases, fn_name = tests
+        fields.setdefault("fn_name", fn_name)
+        return Problem(
+            id=f"{self.name}/{source_id}",
+            source=self.name,
+            source_id=source_id,
+            statement=statement,
+            test_style=style,
+            tests=cases,
+            license=self.license,
+            dataset=self.dataset or self.hub_path,
+            **fields,
+        )
 
 
 @dataclass

@@ -105,27 +105,16 @@ def normalize(row: dict) -> Problem:
     if not tests:
         raise MalformedRow("public_tests", "no public, private or generated tests")
     counts = {column.removesuffix("_tests"): len(groups[column]) for column in TEST_COLUMNS}
-    return Problem(
-        id=f"code_contests/{name}",
-        source="code_contests",
-        source_id=name,
-        statement=require_text(row, "description"),
-        test_style=TestStyle.STDIN,
-        tests=tests,
-        time_limit_s=time_limit_seconds(row.get("time_limit")),
-        memory_limit_mb=memory_limit_megabytes(row.get("memory_limit_bytes")),
-        difficulty=difficulty_name(row.get("difficulty")),
-        reference_solution=first_python3_solution(row),
-        license=LICENSE,
-        dataset=HUB_PATH,
-        metadata_json=_metadata(row, counts),
-    )
+    limits = {
+        "time_limit_s": time_limit_seconds(row.get("time_limit")),
+        "memory_limit_mb": memory_limit_megabytes(row.get("memory_limit_bytes")),
+    }
+    extras = {
+        "difficulty": difficulty_name(row.get("difficulty")),
+        "reference_solution": first_python3_solution(row),
+        "metadata_json": _metadata(row, counts),
+    }
+    return SPEC.problem(name, require_text(row, "description"), (TestStyle.STDIN, tests, None), **limits, **extras)
 
 
-SPEC = SourceSpec(
-    name="code_contests",
-    hub_path=HUB_PATH,
-    normalize=normalize,
-    license=LICENSE,
-    id_column="name",
-)
+SPEC = SourceSpec("code_contests", HUB_PATH, normalize, LICENSE, id_column="name")

@@ -22,23 +22,11 @@ def normalize(row: dict) -> Problem:
     instruction = require_text(row, "instruction")
     source_id = content_id(instruction)
     output = row.get("output")
-    return Problem(
-        id=f"evol_instruct/{source_id}",
-        source="evol_instruct",
-        source_id=source_id,
-        statement=instruction,
-        test_style=TestStyle.STDIN,  # placeholder: unverifiable, no tests
-        tests=(),
-        verifiable=False,
-        reference_solution=output if isinstance(output, str) and output.strip() else None,
-        license=LICENSE,
-        dataset=HUB_PATH,
+    reference = output if isinstance(output, str) and output.strip() else None
+    # test style is a placeholder: the problem has no tests and is marked unverifiable
+    return SPEC.problem(
+        source_id, instruction, (TestStyle.STDIN, (), None), verifiable=False, reference_solution=reference
     )
 
 
-SPEC = SourceSpec(
-    name="evol_instruct",
-    hub_path=HUB_PATH,
-    normalize=normalize,
-    license=LICENSE,
-)
+SPEC = SourceSpec("evol_instruct", HUB_PATH, normalize, LICENSE)

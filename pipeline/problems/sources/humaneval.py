@@ -18,18 +18,9 @@ def normalize(row: dict) -> Problem:
     prompt = require_text(row, "prompt")
     test = require_text(row, "test")
     entry_point = require_text(row, "entry_point")
-    return Problem(
-        id=f"humaneval/{task_id}",
-        source="humaneval",
-        source_id=task_id,
-        statement=prompt,
-        starter_code=prompt,
-        test_style=TestStyle.ASSERT,
-        tests=(TestCase(input=f"{test}\n\ncheck({entry_point})\n", output=""),),
-        fn_name=entry_point,
-        reference_solution=prompt + row.get("canonical_solution", ""),
-        license="MIT",
-        dataset=HUB_PATH,
+    tests = (TestStyle.ASSERT, (TestCase(input=f"{test}\n\ncheck({entry_point})\n", output=""),), entry_point)
+    return SPEC.problem(
+        task_id, prompt, tests, starter_code=prompt, reference_solution=prompt + row.get("canonical_solution", "")
     )
 
 
@@ -40,11 +31,5 @@ def package_rows() -> Iterable[dict]:
 
 
 SPEC = SourceSpec(
-    name="humaneval",
-    hub_path=HUB_PATH,
-    normalize=normalize,
-    license="MIT",
-    default_split="test",
-    id_column="task_id",
-    package_rows=package_rows,
+    "humaneval", HUB_PATH, normalize, "MIT", default_split="test", id_column="task_id", package_rows=package_rows
 )

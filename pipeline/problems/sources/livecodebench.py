@@ -138,33 +138,18 @@ def normalize(row: dict) -> Problem:
     question_id = require_text(row, "question_id")
     statement = require_text(row, "question_content")
     style, tests, counts = collect_tests(row)
-    return Problem(
-        id=f"livecodebench/{question_id}",
-        source="livecodebench",
-        source_id=question_id,
-        statement=statement,
-        test_style=style,
-        tests=tests,
-        starter_code=row.get("starter_code") or "",
-        fn_name=function_name(row, style),
-        difficulty=difficulty_label(row.get("difficulty")),
-        license=LICENSE,
-        dataset=HUB_PATH,
-        metadata_json=metadata_json(
-            question_title=row.get("question_title") or None,
-            platform=row.get("platform") or None,
-            contest_id=row.get("contest_id") or None,
-            contest_date=row.get("contest_date"),
-            test_counts=counts,
-        ),
-    )
+    about = {key: row.get(key) or None for key in ("question_title", "platform", "contest_id")}
+    extras = {"starter_code": row.get("starter_code") or "", "difficulty": difficulty_label(row.get("difficulty"))}
+    meta = metadata_json(**about, contest_date=row.get("contest_date"), test_counts=counts)
+    return SPEC.problem(question_id, statement, (style, tests, function_name(row, style)), metadata_json=meta, **extras)
 
 
 SPEC = SourceSpec(
-    name="livecodebench",
-    hub_path="json",
-    normalize=normalize,
-    license=LICENSE,
+    "livecodebench",
+    "json",
+    normalize,
+    LICENSE,
     hub_kwargs={"data_files": HUB_FILES},
     id_column="question_id",
+    dataset=HUB_PATH,
 )

@@ -92,30 +92,16 @@ def normalize(row: dict) -> Problem:
     code = require_text(row, "code")
     lines = assert_lines(row)
     setup = setup_code(row)
-    return Problem(
-        id=f"mbpp/{source_id}",
-        source="mbpp",
-        source_id=source_id,
-        statement=statement(text, lines[0]),
-        test_style=TestStyle.ASSERT,
-        tests=tuple(assert_test(setup, line) for line in lines),
-        fn_name=function_under_test(code, lines[0]),
+    tests = (TestStyle.ASSERT, tuple(assert_test(setup, line) for line in lines), function_under_test(code, lines[0]))
+    config = "sanitized" if is_sanitized(row) else "full"
+    extras = {key: row.get(key) or None for key in ("source_file", "challenge_test_list")}
+    return SPEC.problem(
+        source_id,
+        statement(text, lines[0]),
+        tests,
         reference_solution=code,
-        license=LICENSE,
-        dataset=HUB_PATH,
-        metadata_json=metadata_json(
-            config="sanitized" if is_sanitized(row) else "full",
-            source_file=row.get("source_file") or None,
-            challenge_test_list=row.get("challenge_test_list") or None,
-        ),
+        metadata_json=metadata_json(config=config, **extras),
     )
 
 
-SPEC = SourceSpec(
-    name="mbpp",
-    hub_path=HUB_PATH,
-    normalize=normalize,
-    license=LICENSE,
-    hub_kwargs={"name": "full"},
-    id_column="task_id",
-)
+SPEC = SourceSpec("mbpp", HUB_PATH, normalize, LICENSE, hub_kwargs={"name": "full"}, id_column="task_id")

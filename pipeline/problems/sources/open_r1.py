@@ -14,16 +14,15 @@ function_call input/output is JSON text (`"[[1, 2]]"`, `"[3]"`); when `input` is
 decoded as JSON, and `output` is then decoded too. Outputs keep the APPS `[value]` wrapping the
 sandbox judge understands. Any language other than python is quarantined.
 
-`problem_from_verification_info` is pure and reused by `trajforge verify --problems`.
+`tests_from_verification_info` is pure and reused by `trajforge verify --problems`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 
-from pipeline.problems.sources.base import MalformedRow, SourceSpec, parse_json_field, require_text
+from pipeline.problems.sources.base import MalformedRow, SourceSpec, TestSet, parse_json_field, require_text
 from pipeline.problems.sources.tests_format import (
     call_args,
     decode_json_text,
@@ -85,29 +84,17 @@ def call_fn_name(cases: list[dict]) -> str:
     return name
 
 
-def problem_from_verification_info(
-    problem_id: str, statement: str, info: dict | str, source: str = "open_r1"
-) -> Problem:
-    """A Problem (tests, style, fn_name) from a `verification_info` object or its JSON text."""
+def tests_from_verification_info(info: dict | str) -> TestSet:
+    """(style, tests, fn_name) from a `verification_info` object or its JSON text."""
     decoded = decode_info(info)
     check_language(decoded)
     cases = info_test_cases(decoded)
     kinds = {case.get("type") for case in cases}
     if kinds == {"stdin_stdout"}:
-        style, tests, fn_name = TestStyle.STDIN, tuple(map(stdin_case, cases)), None
-    elif kinds == {"function_call"}:
-        style, tests, fn_name = TestStyle.CALL, tuple(map(call_case, cases)), call_fn_name(cases)
-    else:
-        raise MalformedRow(CASES, f"unsupported or mixed test types {sorted(map(str, kinds))}")
-    return Problem(
-        id=f"{source}/{problem_id}",
-        source=source,
-        source_id=problem_id,
-        statement=statement,
-        test_style=style,
-        tests=tests,
-        fn_name=fn_name,
-    )
+        return TestStyle.STDIN, tuple(map(stdin_case, cases)), None
+    if kinds == {"function_call"}:
+        return TestStyle.CALL, tuple(map(call_case, cases)), call_fn_name(cases)
+    raise MalformedRow(CASES, f"unsupported or mixed test types {sorted(map(str, kinds))}")
 
 
 def strip_code_fence(text) -> str | None:
@@ -130,25 +117,14 @@ def normalize(row: dict) -> Problem:
     statement = require_text(row, "prompt")
     if row.get(INFO) is None:
         raise MalformedRow(INFO, "missing")
-    problem = problem_from_verification_info(problem_id, statement, row[INFO])
-    return replace(
-        problem,
+    about = {key: row.get(key) or None for key in ("source", "task_type", "in_source_id")}
+    return SPEC.problem(
+        problem_id,
+        statement,
+        tests_from_verification_info(row[INFO]),
         reference_solution=strip_code_fence(row.get("gold_standard_solution")),
-        license=LICENSE,
-        dataset=HUB_PATH,
-        metadata_json=metadata_json(
-            source=row.get("source") or None,
-            task_type=row.get("task_type") or None,
-            in_source_id=row.get("in_source_id") or None,
-            metadata=_row_metadata(row),
-        ),
+        metadata_json=metadata_json(**about, metadata=_row_metadata(row)),
     )
 
 
-SPEC = SourceSpec(
-    name="open_r1",
-    hub_path=HUB_PATH,
-    normalize=normalize,
-    license=LICENSE,
-    id_column="problem_id",
-)
+SPEC = SourceSpec("open_r1", HUB_PATH, normalize, LICENSE, id_column="problem_id")

@@ -63,20 +63,12 @@ def normalize(row: dict) -> Problem:
     statement = require_text(row, "statement")
     tests = stdin_tests(row)
     solution = require_text(row, "reference_solution")
-    return Problem(
-        id=f"stdio_builtin/{source_id}",
-        source="stdio_builtin",
-        source_id=source_id,
-        statement=statement,
-        test_style=TestStyle.STDIN,
-        tests=tests,
-        time_limit_s=time_limit(row),
-        difficulty=difficulty(row),
-        reference_solution=solution,
-        license=LICENSE,
-        dataset=DATASET,
-        metadata_json=metadata_json(title=title),
-    )
+    extras = {
+        "time_limit_s": time_limit(row),
+        "difficulty": difficulty(row),
+        "metadata_json": metadata_json(title=title),
+    }
+    return SPEC.problem(source_id, statement, (TestStyle.STDIN, tests, None), reference_solution=solution, **extras)
 
 
 def package_rows() -> Iterable[dict]:
@@ -85,11 +77,12 @@ def package_rows() -> Iterable[dict]:
 
 
 SPEC = SourceSpec(
-    name="stdio_builtin",
-    hub_path="json",
-    normalize=normalize,
-    license=LICENSE,
+    "stdio_builtin",
+    "json",
+    normalize,
+    LICENSE,
     hub_kwargs={"data_files": str(DATA_PATH)},
     id_column="id",
     package_rows=package_rows,
+    dataset=DATASET,
 )

@@ -88,31 +88,18 @@ def _metadata(row: dict) -> str:
 
 def normalize(row: dict) -> Problem:
     question = require_text(row, "question")
-    source_id = content_id(question)
-    style, tests, fn_name = tests_from_input_output(load_input_output(row))
-    return Problem(
-        id=f"taco/{source_id}",
-        source="taco",
-        source_id=source_id,
-        statement=question,
-        test_style=style,
-        tests=tests,
-        starter_code=row.get("starter_code") or "",
-        fn_name=fn_name,
-        time_limit_s=time_limit_seconds(row.get("time_limit")),
-        memory_limit_mb=memory_limit_megabytes(row.get("memory_limit")),
-        difficulty=difficulty_label(row.get("difficulty")),
-        reference_solution=first_solution(row),
-        license=LICENSE,
-        dataset=HUB_PATH,
-        metadata_json=_metadata(row),
-    )
+    tests = tests_from_input_output(load_input_output(row))
+    limits = {
+        "time_limit_s": time_limit_seconds(row.get("time_limit")),
+        "memory_limit_mb": memory_limit_megabytes(row.get("memory_limit")),
+    }
+    extras = {
+        "starter_code": row.get("starter_code") or "",
+        "difficulty": difficulty_label(row.get("difficulty")),
+        "reference_solution": first_solution(row),
+        "metadata_json": _metadata(row),
+    }
+    return SPEC.problem(content_id(question), question, tests, **limits, **extras)
 
 
-SPEC = SourceSpec(
-    name="taco",
-    hub_path="arrow",
-    normalize=normalize,
-    license=LICENSE,
-    hub_kwargs={"data_files": HUB_FILES},
-)
+SPEC = SourceSpec("taco", "arrow", normalize, LICENSE, hub_kwargs={"data_files": HUB_FILES}, dataset=HUB_PATH)

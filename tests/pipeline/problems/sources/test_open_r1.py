@@ -75,16 +75,15 @@ def test_json_text_form(prime_rows):
     assert prime_rows.quarantine[1].reason.startswith("not valid JSON")
 
 
-def test_problem_from_verification_info_is_pure_and_valid():
+def test_tests_from_verification_info_is_pure_and_valid():
     info = {"language": "python", "test_cases": [{"type": "stdin_stdout", "input": "2\n", "output": "4\n"}]}
-    from_dict = open_r1.problem_from_verification_info("p1", "Double it.", info, source="user")
-    from_text = open_r1.problem_from_verification_info("p1", "Double it.", json.dumps(info), source="user")
-    assert from_dict == from_text
-    assert (from_dict.id, from_dict.source, from_dict.source_id) == ("user/p1", "user", "p1")
-    assert from_dict.tests == (TestCase("2\n", "4\n"),)
+    from_dict = open_r1.tests_from_verification_info(info)
+    assert from_dict == open_r1.tests_from_verification_info(json.dumps(info))
+    assert from_dict == (TestStyle.STDIN, (TestCase("2\n", "4\n"),), None)
     assert info == {"language": "python", "test_cases": [{"type": "stdin_stdout", "input": "2\n", "output": "4\n"}]}
-    assert validate(from_dict) is from_dict
-    assert open_r1.problem_from_verification_info("p2", "s", info).id == "open_r1/p2"
+    problem = open_r1.SPEC.problem("p2", "s", from_dict)
+    assert (problem.id, problem.source, problem.source_id) == ("open_r1/p2", "open_r1", "p2")
+    assert validate(problem) is problem
 
 
 @pytest.mark.parametrize(
@@ -128,9 +127,9 @@ def test_problem_from_verification_info_is_pure_and_valid():
         ([1, 2], "verification_info", "must be an object"),
     ],
 )
-def test_problem_from_verification_info_errors(info, field, reason):
+def test_tests_from_verification_info_errors(info, field, reason):
     with pytest.raises(MalformedRow) as err:
-        open_r1.problem_from_verification_info("p", "s", info)
+        open_r1.tests_from_verification_info(info)
     assert err.value.field == field and reason in err.value.reason
 
 
@@ -142,8 +141,8 @@ def test_native_function_call_values_are_json_encoded():
             {"type": "function_call", "fn_name": "rev", "input": '["xy"]', "output": '"yx"'},
         ],
     }
-    p = open_r1.problem_from_verification_info("p", "s", info)
-    assert p.tests == (TestCase('["abc"]', '"cba"'), TestCase('["xy"]', '"yx"'))
+    _, tests, fn_name = open_r1.tests_from_verification_info(info)
+    assert tests == (TestCase('["abc"]', '"cba"'), TestCase('["xy"]', '"yx"')) and fn_name == "rev"
 
 
 def test_in_memory_rows_missing_columns():
