@@ -3,14 +3,17 @@
 from dataclasses import replace
 
 import dagster as dg
+import pyarrow.parquet as pq
 from pydantic import Field
 
 from pipeline.common.settings import DEFAULT_RECIPE
 from pipeline.orchestration import metadata as md
 from pipeline.orchestration.resources import TrajforgeStorage
-from pipeline.problems.build import ProblemsBuild, ProblemsFiles, build_problems, summarize, write_problems
+from pipeline.problems.build import build_problems
+from pipeline.problems.report import SOURCE_COLUMNS, ProblemsBuild, quarantine_reasons, source_table, summarize
 from pipeline.problems.settings import ProblemsRecipe, problems_recipe
-from schemas import Problem, Split
+from pipeline.problems.staging import iter_problems
+from schemas import Problem
 from schemas.arrow import PROBLEM_SCHEMA
 
 
@@ -40,33 +43,32 @@ def problems(
     """Coding problems from every recipe source in one schema: exact and near duplicates removed, training split
     decontaminated against the benchmarks, bad rows quarantined."""
     recipe = _with_overrides(problems_recipe(config.recipe), config)
-    build = build_problems(recipe, log=context.log.info)
-    files = write_problems(build, storage.layout)
-    return dg.MaterializeResult(metadata=problems_metadata(build, files))
+    build = build_problems(recipe, storage.layout, log=context.log.info)
+    return dg.MaterializeResult(metadata=problems_metadata(build))
 
 
-def problems_metadata(build: ProblemsBuild, files: ProblemsFiles) -> dict:
-    summary = summarize(build)
-    per_source = [{"source": s, **counts} for s, counts in summary["per_source"].items()]
-    preview = [_preview_row(p) for p in build.problems[:20]]
+def problems_metadata(build: ProblemsBuild) -> dict:
+    summary, files = summarize(build), build.files
+    preview = [_preview_row(p) for p in next(iter_problems([files.train], batch_rows=20), [])]
+    quarantine = next(pq.ParquetFile(files.quarantine).iter_batches(batch_size=md.MAX_TABLE_ROWS), None)
     removal_columns = ["problem_id", "stage", "matched_id", "similarity", "evidence"]
     return {
-        "dagster/row_count": len(build.problems),
+        "dagster/row_count": build.train_rows + build.eval_rows,
         "dagster/column_schema": md.column_schema(PROBLEM_SCHEMA),
-        "train_problems": len(build.by_split(Split.TRAIN)),
-        "eval_problems": len(build.by_split(Split.EVAL)),
-        "quarantined": len(build.quarantine),
+        "train_problems": build.train_rows,
+        "eval_problems": build.eval_rows,
+        "quarantined": build.quarantined,
         "duplicates_removed": len(build.dedup_removals),
         "contaminated_removed": len(build.decontam_removals),
-        "per_source": md.table(
-            per_source, ["source", "loaded", "quarantined", "duplicates", "contaminated", "train", "eval"]
-        ),
+        "per_source": md.table(source_table(summary), SOURCE_COLUMNS),
+        "quarantine_reasons": md.table(quarantine_reasons(summary), ["source", "reason", "rows"]),
         "preview": md.markdown_table(preview, ["id", "split", "test_style", "tests", "statement"]),
         "dedup_report": md.table([_removal(r) for r in build.dedup_removals], removal_columns),
         "decontamination_report": md.table([_removal(r) for r in build.decontam_removals], removal_columns),
         "quarantine": md.table(
-            [_fields_of(q) for q in build.quarantine], ["source", "row_index", "record_id", "field", "reason"]
-        ),
+            quarantine.to_pylist() if quarantine is not None else [],
+            ["source", "row_index", "record_id", "field", "reason"],
+        ),  # fmt: skip
         "held_out": dg.MetadataValue.json(summary["held_out"] or {}),
         "train_path": dg.MetadataValue.path(str(files.train)),
         "eval_path": dg.MetadataValue.path(str(files.eval)),
@@ -75,18 +77,10 @@ def problems_metadata(build: ProblemsBuild, files: ProblemsFiles) -> dict:
 
 
 def _preview_row(p: Problem) -> dict:
-    return {
-        "id": p.id,
-        "split": p.split.value,
-        "test_style": p.test_style.value,
-        "tests": len(p.tests),
-        "statement": p.statement,
-    }
+    return {"id": p.id, "split": p.split.value, "test_style": p.test_style.value, "tests": len(p.tests),
+            "statement": p.statement}  # fmt: skip
 
 
 def _removal(r) -> dict:
-    return {**_fields_of(r), "stage": r.stage.value, "similarity": round(r.similarity, 4)}
-
-
-def _fields_of(record) -> dict:
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+    fields = {name: getattr(r, name) for name in r.__dataclass_fields__}
+    return {**fields, "stage": r.stage.value, "similarity": round(r.similarity, 4)}

@@ -1,7 +1,8 @@
 """Host-side judging: compare what a program did with what the test expects.
 
-stdout: lines compared after dropping trailing whitespace per line and trailing blank lines at
-the end; a missing or extra line is a difference (open-r1's zip-based checker misses those).
+stdout: lines compared after dropping trailing whitespace per line and the blank lines before the
+first and after the last line; a missing or extra line in between is a difference (open-r1's
+zip-based checker misses those).
 Within a line, tokens are compared; two tokens that are both numbers may differ by the
 tolerance (absolute or relative) unless both are integers, which must be equal. Call results are
 compared as JSON values, with the same tolerance for floats.
@@ -43,10 +44,14 @@ def tokens_match(actual: str, expected: str, tol: Tolerance) -> bool:
 
 
 def _lines(text: str) -> list[str]:
+    """Lines without trailing whitespace, and without the blank lines before the first and after
+    the last line with text (judges such as LiveCodeBench's compare stripped output; TACO has
+    expected outputs that start with a blank line)."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1]:
+    start = next((i for i, line in enumerate(lines) if line), len(lines))
+    while len(lines) > start and not lines[-1]:
         lines.pop()
-    return lines
+    return lines[start:]
 
 
 def compare_stdout(actual: str, expected: str, tol: Tolerance = Tolerance()) -> tuple[bool, str]:

@@ -65,7 +65,7 @@ def _schema(record_type: type, large: tuple[str, ...] = (), types: dict[str, pa.
 PROBLEM_SCHEMA = _schema(
     Problem,
     large=("statement", "starter_code", "reference_solution", "metadata_json"),
-    types={"tests": pa.large_list(_TEST_CASE)},
+    types={"tests": pa.large_list(_TEST_CASE), "incorrect_solutions": pa.large_list(pa.large_string())},
 )
 TRAJECTORY_SCHEMA = _schema(Trajectory, large=("reasoning", "answer", "code"))
 VERIFICATION_SCHEMA = _schema(Verification, types={"tests": pa.list_(_TEST_RESULT)})
@@ -111,12 +111,15 @@ def from_table(table: pa.Table, record_type: type) -> list:
     hints = typing.get_type_hints(record_type)
     enum_columns = {name: hint for name, hint in hints.items() if isinstance(hint, type) and issubclass(hint, Enum)}
     nested = {name: by_type[record_type] for name, by_type in _NESTED.items() if record_type in by_type}
+    plain_tuples = [name for name, hint in hints.items() if typing.get_origin(hint) is tuple and name not in nested]
     records = []
     for row in table.select(SCHEMAS[record_type].names).to_pylist():
         for name, enum_type in enum_columns.items():
             row[name] = enum_type(row[name])
         for name, item_type in nested.items():
             row[name] = tuple(_nested_item(item_type, item) for item in row[name])
+        for name in plain_tuples:
+            row[name] = tuple(row[name])
         records.append(record_type(**row))
     return records
 

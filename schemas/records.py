@@ -76,6 +76,8 @@ class Problem:
     dataset: str = ""  # where it came from: Hub repo id, package or file
     split: Split = Split.TRAIN
     metadata_json: str = "{}"  # source-specific extras kept verbatim (JSON object)
+    # known-wrong programs (CodeContests `incorrect_solutions`): a test set that accepts one is weak
+    incorrect_solutions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

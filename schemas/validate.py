@@ -139,6 +139,8 @@ def _check_problem(p: Problem) -> None:
     _require(p.time_limit_s > 0, "time_limit_s", f"must be positive, got {p.time_limit_s}")
     _require(p.memory_limit_mb > 0, "memory_limit_mb", f"must be positive, got {p.memory_limit_mb}")
     _require(_is_json_object(p.metadata_json), "metadata_json", "must be a JSON object")
+    for i, program in enumerate(p.incorrect_solutions):
+        _require(isinstance(program, str) and bool(program.strip()), f"incorrect_solutions[{i}]", "must be code")
     if not p.verifiable:
         return
     _require(len(p.tests) > 0, "tests", "a verifiable problem needs at least one test")

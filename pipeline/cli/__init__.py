@@ -11,17 +11,19 @@ from pathlib import Path
 from pipeline.cli.train import add_train_commands, comma_ints, positive_int, progress
 from pipeline.common.layout import DataLayout
 from pipeline.common.settings import DEFAULT_RECIPE, RecipeError, parse
+from pipeline.common.tables import markdown_table
 from pipeline.evaluation.compare import EvalSettings
 from pipeline.finetune.config import CPU_RECIPE
 
 
 def _problems(args: argparse.Namespace) -> int:
-    from pipeline.problems.build import build_problems, summarize, write_problems
+    from pipeline.problems.build import build_problems
+    from pipeline.problems.report import summarize
     from pipeline.problems.settings import problems_recipe
 
-    build = build_problems(problems_recipe(args.recipe), log=progress)
-    files = write_problems(build, DataLayout(args.out))
+    build = build_problems(problems_recipe(args.recipe), DataLayout(args.out), log=progress)
     _print_source_table(summarize(build))
+    files = build.files
     print(f"wrote {files.train} and {files.eval}; reports in {files.summary.parent}")
     return 0
 
@@ -211,14 +213,13 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _print_source_table(summary: dict) -> None:
-    columns = ["loaded", "quarantined", "duplicates", "contaminated", "train", "eval"]
-    print(f"{'source':<16}" + "".join(f"{c:>14}" for c in columns))
-    totals = dict.fromkeys(columns, 0)
-    for source, counts in summary["per_source"].items():
-        print(f"{source:<16}" + "".join(f"{counts[c]:>14}" for c in columns))
-        for c in columns:
-            totals[c] += counts[c]
-    print(f"{'total':<16}" + "".join(f"{totals[c]:>14}" for c in columns))
+    from pipeline.problems.report import SOURCE_COLUMNS, quarantine_reasons, source_table
+
+    print(markdown_table(source_table(summary), SOURCE_COLUMNS, numeric=SOURCE_COLUMNS[1:]))
+    reasons = quarantine_reasons(summary)
+    if reasons:
+        print("quarantined rows by reason (the field at fault):")
+        print(markdown_table(reasons, ["source", "reason", "rows"], numeric=["rows"]))
 
 
 def _print_reference_verification(path: Path) -> None:

@@ -74,6 +74,10 @@ class DataLayout:
     def problems_file(self, split: str) -> Path:
         return self.root / "problems" / f"{split}.parquet"
 
+    def staging_dir(self, stage: str) -> Path:
+        """Scratch files of a stage while it runs (removed when it finishes)."""
+        return self.root / "staging" / stage
+
     # trajectories and verification, per shard
     def trajectory_store(self, shard: str) -> Path:
         return self.root / "trajectories" / f"{shard}.jsonl"

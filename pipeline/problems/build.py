@@ -1,92 +1,48 @@
 """The problems stage: load sources -> normalize -> dedup -> hold out -> decontaminate -> write.
 
-Pure logic with a `log` callback; the Dagster asset and the CLI both call `build_problems`
-and `write_problems`.
+Everything streams through files so memory is bounded by the dedup index (ids, hashes, MinHash
+signatures), not by the number of problems: each source is normalized in batches into a
+staging parquet file (`pipeline.problems.staging`), dedup and decontamination read only the
+id and statement columns of those files, and the final train/eval files are written batch by
+batch. Pure logic with a `log` callback; the Dagster asset and the CLI both call `build_problems`.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections import Counter
+import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
-from pipeline.common.jsonl import iter_jsonl
-from pipeline.common.layout import DataLayout, require_unique
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.common.layout import DataLayout
 from pipeline.common.logs import Log, info
 from pipeline.problems.decontam import BenchmarkIndex, decontaminate
 from pipeline.problems.dedup import deduplicate
-from pipeline.problems.settings import HeldOutSettings, ProblemsRecipe, SourceEntry
-from pipeline.problems.sources.base import NormalizedSource, load_hub_rows, normalize_rows
-from pipeline.problems.sources.registry import source_spec
-from schemas import Dropped, Problem, QuarantineRow, RemovalRow, RemovalStage, Split, write_parquet
+from pipeline.problems.load import statement_rows
+from pipeline.problems.report import ProblemsBuild, ProblemsFiles, summarize, write_dropped
+from pipeline.problems.settings import HeldOutSettings, ProblemsRecipe
+from pipeline.problems.staging import BatchWriter, SourceCounts, StagedSource, iter_column, iter_problems, stage_source
+from schemas import Problem, QuarantineRow, RemovalRow, Split, write_parquet
 from schemas.atomic import atomic_write_text
 
 STAGE = "problems"
 
 
-@dataclass
-class ProblemsBuild:
-    problems: list[Problem]  # train and eval together; `split` tells which
-    quarantine: list[QuarantineRow]
-    dedup_removals: list[RemovalRow]
-    decontam_removals: list[RemovalRow]
-    held_out: HeldOutSettings | None
-    loaded: Counter = field(default_factory=Counter)  # rows read per source, before anything removed
+class ProblemRef(NamedTuple):
+    """What choosing the held-out split needs of a problem."""
 
-    def by_split(self, split: Split) -> list[Problem]:
-        return [p for p in self.problems if p.split is split]
+    id: str
+    source: str
+    verifiable: bool
 
 
-@dataclass(frozen=True)
-class ProblemsFiles:
-    train: Path
-    eval: Path
-    quarantine: Path
-    dedup: Path
-    decontamination: Path
-    summary: Path
-
-
-def source_rows(entry: SourceEntry) -> Iterable[dict | BaseException]:
-    spec = source_spec(entry.name)
-    if entry.offline:
-        if spec.package_rows is None:
-            raise ValueError(f"source {entry.name!r} has no offline copy; drop `offline: true`")
-        rows = spec.package_rows()
-    elif entry.data_files and entry.data_files.endswith(".jsonl"):
-        rows = iter_jsonl(entry.data_files)  # tolerant: a bad line is quarantined, not fatal
-    elif entry.data_files:
-        builder = "parquet" if entry.data_files.endswith(".parquet") else "json"
-        rows = load_hub_rows(spec, split=entry.split or "train", hub_path=builder, data_files=entry.data_files)
-    else:
-        rows = load_hub_rows(spec, split=entry.split)
-    if entry.limit is not None:
-        rows = (row for i, row in zip(range(entry.limit), rows))
-    return rows
-
-
-def load_source(entry: SourceEntry) -> NormalizedSource:
-    return normalize_rows(source_spec(entry.name), source_rows(entry))
-
-
-def drop_repeated_ids(problems: list[Problem]) -> tuple[list[Problem], list[QuarantineRow]]:
-    seen: set[str] = set()
-    unique, repeated = [], []
-    for index, problem in enumerate(problems):
-        if problem.id in seen:
-            repeated.append(
-                QuarantineRow(problem.source, index, problem.id, "id", "another problem already has this id")
-            )
-        else:
-            seen.add(problem.id)
-            unique.append(problem)
-    return unique, repeated
-
-
-def choose_held_out(problems: list[Problem], settings: HeldOutSettings) -> set[str]:
+def choose_held_out(problems: Iterable[ProblemRef | Problem], settings: HeldOutSettings) -> set[str]:
     """A seeded, per-source sample of verifiable problems; stable under input order."""
     rng = random.Random(settings.seed)
     chosen: set[str] = set()
@@ -96,126 +52,122 @@ def choose_held_out(problems: list[Problem], settings: HeldOutSettings) -> set[s
             by_source.setdefault(problem.source, []).append(problem.id)
     for source in sorted(by_source):
         ids = sorted(by_source[source])
-        count = round(len(ids) * settings.fraction)
-        chosen.update(rng.sample(ids, count))
+        chosen.update(rng.sample(ids, round(len(ids) * settings.fraction)))
     return chosen
 
 
-def build_problems(recipe: ProblemsRecipe, log: Log = info) -> ProblemsBuild:
-    problems: list[Problem] = []
-    quarantine: list[QuarantineRow] = []
-    loaded: Counter = Counter()
-    for entry in recipe.sources:
-        result = load_source(entry)
-        loaded[entry.name] += len(result.problems) + len(result.quarantine)
-        log(f"source {entry.name}: {len(result.problems)} problems, {len(result.quarantine)} quarantined")
-        problems += result.problems
-        quarantine += result.quarantine
-    problems, repeated = drop_repeated_ids(problems)
-    quarantine += repeated
+@dataclass
+class _Staged:
+    sources: list[StagedSource]
+    counts: dict[str, SourceCounts]
 
-    dedup_removals = deduplicate([p.id for p in problems], [p.statement for p in problems], recipe.dedup)
-    removed = {r.problem_id for r in dedup_removals}
-    problems = [p for p in problems if p.id not in removed]
-    log(f"dedup: removed {len(dedup_removals)} ({_count_stages(dedup_removals)}), {len(problems)} left")
+    @property
+    def problem_files(self) -> list[Path]:
+        return [s.problems for s in self.sources]
 
+
+def _stage_all(recipe: ProblemsRecipe, staging: Path, log: Log) -> _Staged:
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    seen: set[str] = set()
+    counts: dict[str, SourceCounts] = {}
+    sources = []
+    for index, entry in enumerate(recipe.sources):
+        source_counts = counts.setdefault(entry.name, SourceCounts())
+        sources.append(stage_source(entry, staging, index, seen, source_counts, log))
+        log(f"source {entry.name}: {source_counts.normalized:,} problems, "
+            f"{sum(source_counts.quarantined.values()):,} quarantined")  # fmt: skip
+    return _Staged(sources, counts)
+
+
+def _dedup(staged: _Staged, recipe: ProblemsRecipe, log: Log) -> list[RemovalRow]:
+    ids = [row["id"] for row in iter_column(staged.problem_files, ["id"])]
+    texts = (row["statement"] for row in iter_column(staged.problem_files, ["statement"]))
+    removals = deduplicate(ids, texts, recipe.dedup)
+    log(f"dedup: removed {len(removals):,} of {len(ids):,}")
+    return removals
+
+
+def _benchmark_index(staged: _Staged, recipe: ProblemsRecipe, eval_ids: set[str], log: Log) -> BenchmarkIndex:
     settings = recipe.decontamination
-    if settings.held_out is not None:
-        eval_ids = choose_held_out(problems, settings.held_out)
-        problems = [replace(p, split=Split.EVAL) if p.id in eval_ids else p for p in problems]
-        benchmark = [p for p in problems if p.split is Split.EVAL]
-    else:
-        benchmark = []
+    pairs = [
+        (r["id"], r["statement"]) for r in iter_column(staged.problem_files, ["id", "statement"]) if r["id"] in eval_ids
+    ]
     for entry in settings.benchmarks:
-        result = load_source(entry)
-        log(f"benchmark {entry.name}: {len(result.problems)} problems")
-        benchmark += result.problems
-
-    index = BenchmarkIndex(
-        [b.id for b in benchmark],
-        [b.statement for b in benchmark],
-        settings.ngram,
-        settings.common_limit,
-        settings.min_hits,
-    )
-    train = [p for p in problems if p.split is Split.TRAIN]
-    decontam_removals = decontaminate([p.id for p in train], [p.statement for p in train], index)
-    contaminated = {r.problem_id for r in decontam_removals}
-    problems = [p for p in problems if p.id not in contaminated]
-    log(
-        f"decontamination ({settings.ngram}-grams vs {len(benchmark)} benchmark problems): "
-        f"removed {len(decontam_removals)}, {len(problems)} left"
-    )
-    return ProblemsBuild(problems, quarantine, dedup_removals, decontam_removals, settings.held_out, loaded)
+        before = len(pairs)
+        pairs += statement_rows(entry)
+        log(f"benchmark {entry.name}: {len(pairs) - before:,} statements")
+    return BenchmarkIndex([p[0] for p in pairs], [p[1] for p in pairs], settings.ngram, settings.common_limit,
+                          settings.min_hits)  # fmt: skip
 
 
-def _count_stages(removals: list[RemovalRow]) -> str:
-    counts = Counter(RemovalStage(r.stage).value for r in removals)
-    return ", ".join(f"{stage} {n}" for stage, n in sorted(counts.items())) or "none"
+def _decontaminate(staged: _Staged, index: BenchmarkIndex, skip: set[str], log: Log) -> list[RemovalRow]:
+    ids = [r["id"] for r in iter_column(staged.problem_files, ["id"]) if r["id"] not in skip]
+    texts = (r["statement"] for r in iter_column(staged.problem_files, ["id", "statement"]) if r["id"] not in skip)
+    removals = decontaminate(ids, texts, index)
+    log(f"decontamination: removed {len(removals):,} of {len(ids):,} training problems")
+    return removals
 
 
-def summarize(build: ProblemsBuild) -> dict:
-    """Per-source counts from loading to the final splits, plus the held-out settings."""
-
-    def per_source(items, key=lambda x: x.source) -> Counter:
-        return Counter(key(x) for x in items)
-
-    removed_source = lambda r: r.problem_id.split("/", 1)[0]  # noqa: E731 - ids are "{source}/..."
-    sources = sorted(set(build.loaded) | {p.source for p in build.problems})
-    columns = {
-        "loaded": build.loaded,
-        "quarantined": per_source(build.quarantine),
-        "duplicates": per_source(build.dedup_removals, removed_source),
-        "contaminated": per_source(build.decontam_removals, removed_source),
-        "train": per_source(build.by_split(Split.TRAIN)),
-        "eval": per_source(build.by_split(Split.EVAL)),
-    }
-    return {
-        "per_source": {s: {name: counts.get(s, 0) for name, counts in columns.items()} for s in sources},
-        "held_out": None if build.held_out is None else vars(build.held_out),
-        "eval_ids": sorted(p.id for p in build.by_split(Split.EVAL)),
-    }
+def _write_splits(staged: _Staged, layout: DataLayout, removed: set[str], eval_ids: set[str]) -> tuple[int, int]:
+    writers = {Split.TRAIN: BatchWriter(layout.problems_file("train"), Problem),
+               Split.EVAL: BatchWriter(layout.problems_file("eval"), Problem)}  # fmt: skip
+    try:
+        for batch in iter_problems(staged.problem_files):
+            kept = [replace(p, split=Split.EVAL) if p.id in eval_ids else p for p in batch if p.id not in removed]
+            for split, writer in writers.items():
+                writer.write([p for p in kept if p.split is split])
+            for p in kept:
+                staged.counts[p.source].count_split(p.split.value)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return writers[Split.TRAIN].rows, writers[Split.EVAL].rows
 
 
-_REMOVAL_REASON = {
-    RemovalStage.EXACT_DEDUP: "exact_duplicate",
-    RemovalStage.NEAR_DEDUP: "near_duplicate",
-    RemovalStage.DECONTAMINATION: "contaminated",
-}
+def _merge_quarantine(staged: _Staged, path: Path) -> int:
+    writer = BatchWriter(path, QuarantineRow)
+    try:
+        for source in staged.sources:
+            for batch in pq.ParquetFile(source.quarantine).iter_batches():
+                writer.write_table(pa.Table.from_batches([batch]))
+    finally:
+        writer.close()
+    return writer.rows
 
 
-def dropped_problems(build: ProblemsBuild) -> list[Dropped]:
-    """Every problem (or source row) this stage removed, as `Dropped` records."""
-    quarantined = [
-        Dropped(STAGE, q.record_id or f"{q.source}#row{q.row_index}", "quarantined", f"{q.field}: {q.reason}", q.source)
-        for q in build.quarantine
-    ]
-    removed = [
-        Dropped(
-            STAGE,
-            r.problem_id,
-            _REMOVAL_REASON[RemovalStage(r.stage)],
-            f"matches {r.matched_id} (similarity {r.similarity:.3f})",
-            r.problem_id.split("/", 1)[0],
-        )
-        for r in (*build.dedup_removals, *build.decontam_removals)
-    ]
-    return quarantined + removed
-
-
-def write_problems(build: ProblemsBuild, layout: DataLayout) -> ProblemsFiles:
-    train, held_out = build.by_split(Split.TRAIN), build.by_split(Split.EVAL)
-    require_unique((p.id for p in build.problems), "problems")
+def build_problems(recipe: ProblemsRecipe, layout: DataLayout, log: Log = info) -> ProblemsBuild:
+    """Run the stage into `layout`: problems/{train,eval}.parquet, the reports and the manifest."""
+    staged = _stage_all(recipe, layout.staging_dir(STAGE), log)
+    dedup = _dedup(staged, recipe, log)
+    removed = {r.problem_id for r in dedup}
+    held_out = recipe.decontamination.held_out
+    eval_ids: set[str] = set()
+    if held_out is not None:
+        refs = (ProblemRef(**r) for r in iter_column(staged.problem_files, ["id", "source", "verifiable"]))
+        eval_ids = choose_held_out((r for r in refs if r.id not in removed), held_out)
+    index = _benchmark_index(staged, recipe, eval_ids, log)
+    decontam = _decontaminate(staged, index, removed | eval_ids, log)
+    removed |= {r.problem_id for r in decontam}
+    for removal in dedup:
+        staged.counts[removal.problem_id.split("/", 1)[0]].duplicates += 1
+    for removal in decontam:
+        staged.counts[removal.problem_id.split("/", 1)[0]].contaminated += 1
+    train_rows, eval_rows = _write_splits(staged, layout, removed, eval_ids)
     files = ProblemsFiles(
-        train=write_parquet(train, Problem, layout.problems_file("train")),
-        eval=write_parquet(held_out, Problem, layout.problems_file("eval")),
-        quarantine=write_parquet(build.quarantine, QuarantineRow, layout.report("quarantine.parquet")),
-        dedup=write_parquet(build.dedup_removals, RemovalRow, layout.report("dedup.parquet")),
-        decontamination=write_parquet(build.decontam_removals, RemovalRow, layout.report("decontamination.parquet")),
-        summary=atomic_write_text(
-            layout.report("problems_summary.json"), json.dumps(summarize(build), indent=2, sort_keys=True)
-        ),
+        train=layout.problems_file("train"),
+        eval=layout.problems_file("eval"),
+        quarantine=layout.report("quarantine.parquet"),
+        dedup=write_parquet(dedup, RemovalRow, layout.report("dedup.parquet")),
+        decontamination=write_parquet(decontam, RemovalRow, layout.report("decontamination.parquet")),
+        summary=layout.report("problems_summary.json"),
     )
-    write_parquet(dropped_problems(build), Dropped, layout.dropped_file(STAGE))
-    layout.write_manifest(STAGE, [(files.train, len(train)), (files.eval, len(held_out))])
-    return files
+    quarantined = _merge_quarantine(staged, files.quarantine)
+    build = ProblemsBuild(staged.counts, dedup, decontam, held_out, files, train_rows, eval_rows, quarantined,
+                          sorted(eval_ids))  # fmt: skip
+    atomic_write_text(files.summary, json.dumps(summarize(build), indent=2, sort_keys=True))
+    write_dropped(build, layout.dropped_file(STAGE))
+    layout.write_manifest(STAGE, [(files.train, train_rows), (files.eval, eval_rows)])
+    shutil.rmtree(layout.staging_dir(STAGE), ignore_errors=True)
+    log(f"problems: {train_rows:,} train, {eval_rows:,} eval, {quarantined:,} quarantined")
+    return build

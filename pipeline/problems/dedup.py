@@ -10,7 +10,7 @@ Jaccard similarity, then union-find clusters. In every group the problem that co
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 import numpy as np
@@ -179,17 +179,22 @@ def _cluster_roots(size: int, pairs: np.ndarray) -> np.ndarray:
     return np.array([find(x) for x in range(size)])
 
 
-def deduplicate(ids: Sequence[str], texts: Sequence[str], settings: DedupSettings) -> list[RemovalRow]:
+def deduplicate(ids: Sequence[str], texts: Iterable[str], settings: DedupSettings) -> list[RemovalRow]:
     """Exact duplicates, then near duplicates among what is left: one tokenizing pass per row,
-    in chunks of CHUNK_ROWS, keeping only the signatures (not the tokens) between chunks."""
+    in chunks of CHUNK_ROWS, keeping only the signatures (not the tokens, nor the texts: `texts`
+    may stream from files) between chunks."""
     first: dict[int, int] = {}
     removed: list[RemovalRow] = []
     survivors: list[int] = []
     signature_chunks = []
     token_hashes = _TokenHashes()
-    for start in range(0, len(texts), CHUNK_ROWS):
+    stream = iter(texts)
+    for start in itertools.count(0, CHUNK_ROWS):
+        chunk = list(itertools.islice(stream, CHUNK_ROWS))
+        if not chunk:
+            break
         kept_tokens = []
-        for row, token_list in enumerate((tokens(t) for t in texts[start : start + CHUNK_ROWS]), start=start):
+        for row, token_list in enumerate((tokens(t) for t in chunk), start=start):
             key = _exact_key(token_list)
             kept = first.setdefault(key, row)
             if kept != row:

@@ -12,48 +12,43 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from pipeline.common.jsonl import JsonlLineError, iter_jsonl
-from pipeline.problems.sources.apps import load_input_output, tests_from_input_output
-from pipeline.problems.sources.base import MalformedRow, SourceSpec
-from pipeline.problems.sources.open_r1 import tests_from_verification_info
+from pipeline.problems.sources import apps, open_r1
+from pipeline.problems.sources.base import MalformedRow
 from schemas import Problem, QuarantineRow, SchemaError, Split, TestCase, TestStyle, read_parquet, validate
 
-FILE_SOURCE = "file"
-# A user's problem file is a source too; its rows go through `problem_from_row`.
-FILE_SPEC = SourceSpec(FILE_SOURCE, "", lambda row: problem_from_row(row)[1], "unknown")
+MAX_TIME_LIMIT_S = 60.0  # a per-test limit beyond this is a typo that would hang a run
 
 
 def problem_from_row(row: dict) -> tuple[str, Problem]:
-    """(the file's own id, Problem) for one row in any supported format."""
+    """(the file's own id, Problem) for one row in any supported format. Each format has one
+    reader, the problems stage's own: APPS/TACO rows go through `apps.normalize`, open-r1 and
+    PrimeIntellect rows through `open_r1.normalize`, so `trajforge verify` accepts exactly what
+    the problems stage accepts."""
     if "test_style" in row and "tests" in row:
         return str(row.get("id", "")), _from_trajforge(row)
     key = row.get("problem_id")
-    if key is None or str(key).strip() == "":
-        raise MalformedRow("problem_id", "missing")
-    key = str(key)
-    statement = str(row.get("question") or row.get("prompt") or row.get("statement") or "(statement not given)")
+    if not isinstance(key, (str, int)) or isinstance(key, bool) or str(key).strip() == "":
+        raise MalformedRow("problem_id", f"missing or not a string/integer id, got {key!r}")
     if "verification_info" in row:
-        tests = tests_from_verification_info(row["verification_info"])
+        problem = open_r1.normalize(row)
     elif "input_output" in row:
-        style, cases, fn_name = tests_from_input_output(load_input_output(row))
-        tests = (style, cases, row.get("fn_name") or fn_name)
+        problem = apps.normalize(row)
     else:
         raise MalformedRow(
             "<row>",
             "unknown problem format: expected `input_output` (APPS/TACO), "
             "`verification_info` (open-r1) or trajforge's `test_style` + `tests`",
         )
-    problem = FILE_SPEC.problem(key, statement, tests, starter_code=row.get("starter_code") or "")
-    return key, _with_limits(problem, row)
+    return str(key), _with_limits(problem, row)
 
 
 def _with_limits(problem: Problem, row: dict) -> Problem:
-    limit = row.get("time_limit_s", row.get("time_limit"))
+    limit = row.get("time_limit_s")
     if limit is None:
         return problem
-    try:
-        return replace(problem, time_limit_s=float(limit))
-    except (TypeError, ValueError):
-        raise MalformedRow("time_limit_s", f"must be a number of seconds, got {limit!r}") from None
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= MAX_TIME_LIMIT_S:
+        raise MalformedRow("time_limit_s", f"must be a number of seconds in (0, {MAX_TIME_LIMIT_S:g}], got {limit!r}")
+    return replace(problem, time_limit_s=float(limit))
 
 
 def _test_case(test: dict, index: int, style: TestStyle) -> TestCase:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
@@ -27,7 +28,15 @@ class SourceEntry:
     split: Text | None = Field(default=None, description="Split to read; null: the source's default.")
     limit: Count | None = Field(default=None, description="Read only the first N rows; null: all.")
     data_files: Text | None = Field(default=None, description="A local JSONL, JSON or parquet file instead of the Hub.")
+    path: Text | None = Field(
+        default=None, description="A local folder laid out like the Hub repo (its files are read instead)."
+    )
     offline: Flag = Field(default=False, description="Use the copy a package ships (HumanEval, the stdin set).")
+    version_tag: Text | None = Field(
+        default=None, description="A release of the source (LiveCodeBench: release_v1 ... release_latest, v1 ... v6)."
+    )
+    date_from: datetime.date | None = Field(default=None, description="Only rows dated on or after (ISO date).")
+    date_to: datetime.date | None = Field(default=None, description="Only rows dated on or before (ISO date).")
 
     @field_validator("name")
     @classmethod

@@ -14,6 +14,10 @@ from sandbox.judge import Tolerance, compare_returned, compare_stdout, values_ma
         ("1e3\n", "1000.0\n"),
         ("2.0000001\n", "2\n"),
         ("YES\r\nNO\r\n", "YES\nNO\n"),
+        # TACO ships expected outputs that start with a blank line; surrounding blank lines never count
+        ("3\n", "\n3\n"),
+        ("\n\n3\n4\n", "3\n4\n\n"),
+        ("  \n3 \n", "\n\n3\n"),
     ],
 )
 def test_equivalent_outputs_match(actual, expected):
@@ -32,6 +36,9 @@ def test_equivalent_outputs_match(actual, expected):
         ("yes\n", "YES\n", "line 1"),
         ("nan\n", "nan2\n", "line 1"),
         ("1\n\n2\n", "1\n2\n", "line 2"),
+        # a blank line between two lines with text is still a line (LiveCodeBench compares lines)
+        ("\n1\n2\n", "1\n\n2\n", "line 2"),
+        ("\n", "\n0\n", "missing output"),
     ],
 )
 def test_different_outputs_are_detected(actual, expected, words):

@@ -24,6 +24,10 @@ packaged "json" builder (`hub_path="json"`, `data_files=hf://datasets/codeparrot
 
 from __future__ import annotations
 
+import itertools
+import keyword
+import re
+
 from pipeline.problems.sources.base import MalformedRow, SourceSpec, parse_json_field, require_text
 from pipeline.problems.sources.tests_format import (
     call_args,
@@ -56,14 +60,48 @@ def load_input_output(row: dict) -> dict:
     return spec
 
 
-def tests_from_input_output(spec: dict) -> tuple[TestStyle, tuple[TestCase, ...], str | None]:
-    """(test style, tests, fn_name) from an APPS/TACO `input_output` object."""
+_METHOD = re.compile(r"^class\s+Solution\b[^\n]*:\s*\n(?:.*\n)*?\s+def\s+([A-Za-z_]\w*)\s*\(\s*self\b", re.M)
+_FUNCTION = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
+
+
+def starter_function(starter_code: str) -> str | None:
+    """The function a starter stub asks for: `class Solution: def f(self, ...)` (LeetCode,
+    GeeksforGeeks) or a top-level `def f(...)`; None when it defines neither. Stubs are often not
+    valid Python (a def with no body), so this reads them with patterns, not `ast`."""
+    text = (starter_code or "").replace("\r\n", "\n") + "\n"
+    match = _METHOD.search(text) or _FUNCTION.search(text)
+    return match.group(1) if match and not keyword.iskeyword(match.group(1)) else None
+
+
+def _is_call_style(inputs: list, starter: str | None) -> bool:
+    """Call tests without `fn_name` (TACO's GeeksforGeeks rows): an input that is an argument list
+    holding non-text values, or argument lists plus a starter function to call."""
+    lists = [i for i in inputs if isinstance(i, list)]
+    if any(not isinstance(arg, str) for arg in itertools.chain.from_iterable(lists)):
+        return True
+    return bool(lists) and len(lists) == len(inputs) and starter is not None
+
+
+def tests_from_input_output(spec: dict, starter_code: str = "") -> tuple[TestStyle, tuple[TestCase, ...], str | None]:
+    """(test style, tests, fn_name) from an APPS/TACO `input_output` object. Call tests without an
+    `fn_name` take the name of the starter code's function; without one they are quarantined
+    (judging them as stdin tests would make an unpassable problem)."""
     pairs = paired(spec.get("inputs"), spec.get("outputs"), IO_COLUMN)
     fn_name = spec.get("fn_name")
     if fn_name is None or fn_name == "":
-        tests = tuple(TestCase(stdin_text(i, IO_COLUMN), stdin_text(o, IO_COLUMN)) for i, o in pairs)
-        return TestStyle.STDIN, tests, None
-    if not isinstance(fn_name, str) or not fn_name.isidentifier():
+        starter = starter_function(starter_code)
+        if _is_call_style([i for i, _ in pairs], starter):
+            if starter is None:
+                raise MalformedRow(
+                    IO_COLUMN,
+                    "call-style tests (argument lists) without fn_name, and the "
+                    "starter code defines no function to call",
+                )
+            fn_name = starter
+        else:
+            tests = tuple(TestCase(stdin_text(i, IO_COLUMN), stdin_text(o, IO_COLUMN)) for i, o in pairs)
+            return TestStyle.STDIN, tests, None
+    if not isinstance(fn_name, str) or not fn_name.isidentifier() or keyword.iskeyword(fn_name):
         raise MalformedRow(IO_COLUMN, f"fn_name must be a Python identifier, got {fn_name!r}")
     return TestStyle.CALL, tuple(TestCase(call_args(i), json_text(o)) for i, o in pairs), fn_name
 
@@ -83,7 +121,7 @@ def normalize(row: dict) -> Problem:
     problem_id = row.get("problem_id")
     if problem_id is None or str(problem_id).strip() == "":
         raise MalformedRow("problem_id", "missing")
-    tests = tests_from_input_output(load_input_output(row))
+    tests = tests_from_input_output(load_input_output(row), row.get("starter_code") or "")
     extras = {
         "starter_code": row.get("starter_code") or "",
         "difficulty": difficulty_label(row.get("difficulty")),

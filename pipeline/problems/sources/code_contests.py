@@ -8,9 +8,11 @@ time_limit (`{"seconds", "nanos"}` or null), memory_limit_bytes, input_file, out
 
 All problems are stdin/stdout. Tests are public + private + generated, in that order;
 `metadata_json["test_counts"]` records how many of each so a recipe can slice them.
-`source_id` is the problem `name` ("1548_A. Web of Lies"). The reference solution is the first
-PYTHON3 solution. Problems that read or write named files (`input_file`/`output_file`) are
-quarantined: the sandbox only speaks stdin/stdout. Difficulty 0 (UNKNOWN_DIFFICULTY) -> None.
+`source_id` is `{site}/{name}` ("codeforces/1548_A. Web of Lies"): names repeat across sites. The
+reference solution is the first PYTHON3 solution; the PYTHON3 `incorrect_solutions` are kept on
+the problem as known-wrong programs (a test set that accepts one is weak). Problems that read or
+write named files (`input_file`/`output_file`) are quarantined: the sandbox only speaks
+stdin/stdout. Difficulty 0 (UNKNOWN_DIFFICULTY) -> None.
 """
 
 from __future__ import annotations
@@ -72,10 +74,26 @@ def memory_limit_megabytes(value) -> int:
     return megabytes if megabytes > 0 else problem_default("memory_limit_mb")
 
 
-def first_python3_solution(row: dict) -> str | None:
-    block = row.get("solutions") or {}
+def python3_programs(row: dict, column: str) -> list[str]:
+    """The PYTHON3 programs of a `{"language": [...], "solution": [...]}` column (Python 2 and other
+    languages cannot run in the Python sandbox)."""
+    block = row.get(column) or {}
+    if not isinstance(block, dict):
+        raise MalformedRow(column, f"must be a struct with language/solution lists, got {type(block).__name__}")
     pairs = zip(block.get("language") or [], block.get("solution") or [])
-    return next((code for language, code in pairs if language == PYTHON3 and code and code.strip()), None)
+    return [code for language, code in pairs if language == PYTHON3 and isinstance(code, str) and code.strip()]
+
+
+def first_python3_solution(row: dict) -> str | None:
+    return next(iter(python3_programs(row, "solutions")), None)
+
+
+def source_id(row: dict) -> str:
+    """`{site}/{name}`: a name alone repeats across sites (and the Hub splits), so the site is part of it."""
+    site = row.get("source")
+    if site not in SOURCES:
+        raise MalformedRow("source", f"unknown source enum value {site!r}")
+    return f"{SOURCES[site]}/{require_text(row, 'name')}"
 
 
 def _reject_file_io(row: dict) -> None:
@@ -98,7 +116,7 @@ def _metadata(row: dict, counts: dict[str, int]) -> str:
 
 
 def normalize(row: dict) -> Problem:
-    name = require_text(row, "name")
+    name = source_id(row)
     _reject_file_io(row)
     groups = {column: column_tests(row, column) for column in TEST_COLUMNS}
     tests = tuple(test for column in TEST_COLUMNS for test in groups[column])
@@ -112,9 +130,24 @@ def normalize(row: dict) -> Problem:
     extras = {
         "difficulty": difficulty_name(row.get("difficulty")),
         "reference_solution": first_python3_solution(row),
+        "incorrect_solutions": tuple(python3_programs(row, "incorrect_solutions")),
         "metadata_json": _metadata(row, counts),
     }
     return SPEC.problem(name, require_text(row, "description"), (TestStyle.STDIN, tests, None), **limits, **extras)
 
 
-SPEC = SourceSpec("code_contests", HUB_PATH, normalize, LICENSE, id_column="name")
+# Only the columns normalize reads are fetched (the solutions columns are most of the bytes).
+COLUMNS = [
+    "name", "description", *TEST_COLUMNS, "source", "difficulty", "solutions", "incorrect_solutions",
+    "cf_contest_id", "cf_index", "cf_points", "cf_rating", "cf_tags", "is_description_translated",
+    "time_limit", "memory_limit_bytes", "input_file", "output_file",
+]  # fmt: skip
+SPEC = SourceSpec(
+    "code_contests",
+    HUB_PATH,
+    normalize,
+    LICENSE,
+    hub_kwargs={"columns": COLUMNS},
+    id_column="name",
+    statement_fields=("name", "description"),
+)

@@ -16,8 +16,12 @@ the row is quarantined. `pickle.loads` is never called on downloaded data.
 
 The Hub repo ships a loading script (`code_generation_lite.py`) that `datasets` no longer runs,
 next to one JSONL file per release window (test.jsonl = v1, test2.jsonl ... test6.jsonl = the
-later additions). The spec reads all of them with the packaged "json" builder as one "train"
-split, i.e. release_latest; a recipe picks a window by contest_date (kept in metadata).
+later additions). The spec reads them with the packaged "json" builder as one "train" split:
+every `test*.jsonl` by default (release_latest), or one release with a recipe's `version_tag`
+(`version_files`); `date_from` / `date_to` select by `contest_date`. As a decontamination
+benchmark only `question_id` and `question_content` are read (`statement_fields`): the private
+tests, ~4.5 GB decompressed, are decoded only when LiveCodeBench is a training source, one
+problem at a time as the rows stream.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import binascii
 import io
 import json
 import pickle
+import re
 import zlib
 
 from pipeline.problems.sources.base import MalformedRow, SourceSpec, parse_json_field, require_text
@@ -39,11 +44,29 @@ from pipeline.problems.sources.tests_format import (
 from schemas import Problem, TestCase, TestStyle
 
 HUB_PATH = "livecodebench/code_generation_lite"
-HUB_FILES = {
-    "train": [
-        f"hf://datasets/{HUB_PATH}/{name}.jsonl" for name in ("test", "test2", "test3", "test4", "test5", "test6")
-    ]
-}
+# release_latest: every release file there is (test.jsonl = v1, test2.jsonl ... = later additions)
+HUB_FILES = {"train": f"hf://datasets/{HUB_PATH}/test*.jsonl"}
+
+
+def release_file(number: int) -> str:
+    return f"hf://datasets/{HUB_PATH}/test{'' if number == 1 else number}.jsonl"
+
+
+def version_files(tag: str) -> list[str]:
+    """LiveCodeBench's version tags: release_vN (v1 to vN, cumulative), vN (that release alone),
+    vN_vM (releases N to M), release_latest (every release file)."""
+    match = re.fullmatch(r"release_v(\d+)|v(\d+)(?:_v(\d+))?|(release_latest)", tag)
+    if match is None:
+        raise ValueError(f"unknown LiveCodeBench version_tag {tag!r}: use release_vN, vN, vN_vM or release_latest")
+    cumulative, first, last, latest = match.groups()
+    if latest:
+        return [HUB_FILES["train"]]
+    low, high = (1, int(cumulative)) if cumulative else (int(first), int(last or first))
+    if not 1 <= low <= high:
+        raise ValueError(f"LiveCodeBench version_tag {tag!r}: releases are numbered from 1 upward")
+    return [release_file(n) for n in range(low, high + 1)]
+
+
 LICENSE = "cc"
 PUBLIC, PRIVATE = "public_test_cases", "private_test_cases"
 PLAIN_TYPES = (str, bytes, list, dict)
@@ -152,4 +175,7 @@ SPEC = SourceSpec(
     hub_kwargs={"data_files": HUB_FILES},
     id_column="question_id",
     dataset=HUB_PATH,
+    statement_fields=("question_id", "question_content"),
+    version_files=version_files,
+    date_column="contest_date",
 )

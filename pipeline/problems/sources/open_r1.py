@@ -19,10 +19,15 @@ sandbox judge understands. Any language other than python is quarantined.
 
 from __future__ import annotations
 
-import json
 import re
 
-from pipeline.problems.sources.base import MalformedRow, SourceSpec, TestSet, parse_json_field, require_text
+from pipeline.problems.sources.base import (
+    MalformedRow,
+    SourceSpec,
+    TestSet,
+    decode_structured_text,
+    require_text,
+)
 from pipeline.problems.sources.tests_format import (
     call_args,
     decode_json_text,
@@ -41,10 +46,7 @@ _FENCED = re.compile(r"^\s*```[\w+-]*[ \t]*\n(.*?)\n?```\s*$", re.DOTALL)
 
 def decode_info(info) -> dict:
     if isinstance(info, str):
-        try:
-            info = json.loads(info)
-        except ValueError as err:
-            raise MalformedRow(INFO, f"not valid JSON ({err})") from None
+        info = decode_structured_text(info, INFO)
     if not isinstance(info, dict):
         raise MalformedRow(INFO, f"must be an object, got {type(info).__name__}")
     return info
@@ -109,12 +111,20 @@ def _row_metadata(row: dict):
     raw = row.get("metadata")
     if raw is None or raw == "":
         return None
-    return parse_json_field(row, "metadata")
+    return decode_structured_text(raw, "metadata") if isinstance(raw, str) else raw
+
+
+def statement_of(row: dict) -> str:
+    """open-r1's Python subset calls the statement `problem_statement`, PrimeIntellect's set `prompt`."""
+    column = "problem_statement" if row.get("problem_statement") is not None else "prompt"
+    if row.get(column) is None:
+        raise MalformedRow("problem_statement", "missing (neither problem_statement nor prompt is set)")
+    return require_text(row, column)
 
 
 def normalize(row: dict) -> Problem:
     problem_id = require_text(row, "problem_id")
-    statement = require_text(row, "prompt")
+    statement = statement_of(row)
     if row.get(INFO) is None:
         raise MalformedRow(INFO, "missing")
     about = {key: row.get(key) or None for key in ("source", "task_type", "in_source_id")}

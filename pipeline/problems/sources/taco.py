@@ -88,7 +88,7 @@ def _metadata(row: dict) -> str:
 
 def normalize(row: dict) -> Problem:
     question = require_text(row, "question")
-    tests = tests_from_input_output(load_input_output(row))
+    tests = tests_from_input_output(load_input_output(row), row.get("starter_code") or "")
     limits = {
         "time_limit_s": time_limit_seconds(row.get("time_limit")),
         "memory_limit_mb": memory_limit_megabytes(row.get("memory_limit")),

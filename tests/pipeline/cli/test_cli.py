@@ -111,5 +111,5 @@ def test_bad_recipe_is_a_clear_error(tmp_path):
     recipe.write_text("problems:\n  sources:\n    - {name: apps, limt: 3}\n")
     result = _run(["problems", "--out", str(tmp_path), "--recipe", str(recipe)], tmp_path)
     assert result.returncode == 2
-    assert "problems.sources[0].limt: unknown key; allowed: ['data_files', 'limit'" in result.stderr
+    assert "problems.sources[0].limt: unknown key; allowed: ['data_files', 'date_from'" in result.stderr
     assert "needs at least" not in result.stderr and "Traceback" not in result.stderr

@@ -25,7 +25,7 @@ PROBLEMS = [
     },
     {
         "problem_id": "3",
-        "prompt": "Square.",
+        "problem_statement": "Square.",
         "verification_info": {
             "language": "python",
             "test_cases": [{"type": "stdin_stdout", "input": "3\n", "output": "9\n"}],

@@ -1,14 +1,12 @@
-"""Source tests load their JSONL fixtures through the real `datasets.load_dataset` call, offline."""
+"""Source tests read fixtures laid out like the published Hub repos (`hub_layout.py`) through the
+real `datasets.load_dataset` streaming path production uses, offline."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from pipeline.problems.sources.base import SourceSpec, load_hub_rows, normalize_rows
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.pipeline.problems.sources.hub_layout import build
 
 
 @pytest.fixture(autouse=True)
@@ -23,31 +21,31 @@ def hub_offline(monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
 
 
-@pytest.fixture
-def load_fixture(tmp_path):
-    """`load_fixture(SPEC, "taco.jsonl", **overrides)` -> raw rows, as production would see them."""
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory):
+    """A local folder per published repo (`hub / "deepmind/code_contests"`, ...)."""
+    return build(tmp_path_factory.mktemp("hub"))
 
-    def load(spec: SourceSpec, fixture: str, /, **overrides) -> list[dict]:
-        path = FIXTURES / fixture
-        return list(
-            load_hub_rows(
-                spec,
-                split="train",
-                hub_path="json",
-                data_files=str(path),
-                cache_dir=str(tmp_path / "hf-cache"),
-                **overrides,
-            )
-        )
+
+def repo_of(spec: SourceSpec) -> str:
+    return spec.dataset or spec.hub_path
+
+
+@pytest.fixture
+def load_fixture(hub):
+    """`load_fixture(SPEC, split="train", repo=None, **overrides)` -> the raw rows production would see."""
+
+    def load(spec: SourceSpec, split: str | None = None, repo: str | None = None, **overrides) -> list[dict]:
+        return list(load_hub_rows(spec, split=split, root=str(hub / (repo or repo_of(spec))), **overrides))
 
     return load
 
 
 @pytest.fixture
 def normalize_fixture(load_fixture):
-    """`normalize_fixture(SPEC, "taco.jsonl")` -> NormalizedSource of the fixture's rows."""
+    """`normalize_fixture(SPEC, ...)` -> NormalizedSource of the fixture rows (same arguments)."""
 
-    def run(spec: SourceSpec, fixture: str, /, **overrides):
-        return normalize_rows(spec, load_fixture(spec, fixture, **overrides))
+    def run(spec: SourceSpec, *args, **kwargs):
+        return normalize_rows(spec, load_fixture(spec, *args, **kwargs))
 
     return run

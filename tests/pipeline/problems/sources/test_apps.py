@@ -9,7 +9,7 @@ from schemas import TestCase, TestStyle
 
 @pytest.fixture
 def result(normalize_fixture):
-    return normalize_fixture(apps.SPEC, "apps.jsonl")
+    return normalize_fixture(apps.SPEC)
 
 
 def by_id(result):

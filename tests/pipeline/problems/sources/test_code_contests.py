@@ -9,7 +9,7 @@ from schemas import TestCase, TestStyle
 
 @pytest.fixture
 def result(normalize_fixture):
-    return normalize_fixture(code_contests.SPEC, "code_contests.jsonl")
+    return normalize_fixture(code_contests.SPEC)
 
 
 def by_id(result):
@@ -17,31 +17,40 @@ def by_id(result):
 
 
 def test_spec_is_production():
-    assert code_contests.SPEC.name == "code_contests"
-    assert code_contests.SPEC.hub_path == "deepmind/code_contests"
-    assert code_contests.SPEC.hub_kwargs == {}
-    assert code_contests.SPEC.id_column == "name"
-    assert code_contests.SPEC.license == "CC-BY-4.0"
+    spec = code_contests.SPEC
+    assert (spec.name, spec.hub_path, spec.id_column, spec.license) == (
+        "code_contests",
+        "deepmind/code_contests",
+        "name",
+        "CC-BY-4.0",
+    )
+    assert (
+        spec.hub_kwargs == {"columns": code_contests.COLUMNS}
+        and "untranslated_description" not in spec.hub_kwargs["columns"]
+    )
+
+
+def test_only_the_columns_used_are_read(load_fixture):
+    (row, *_) = load_fixture(code_contests.SPEC, limit=1)
+    assert set(row) == set(code_contests.COLUMNS)
 
 
 def test_good_rows_come_through_and_bad_rows_are_quarantined(result):
-    assert [p.id for p in result.problems] == ["code_contests/1352_A. Sum of Round Numbers", "code_contests/CHEFSUM"]
-    assert [(q.row_index, q.record_id, q.field) for q in result.quarantine] == [
-        (2, "p00001 File Reader", "input_file"),
-        (3, "1000_Z. No Tests", "public_tests"),
-        (4, "1000_Y. Uneven", "generated_tests"),
+    assert [p.id for p in result.problems] == [
+        "code_contests/codeforces/1352_A. Sum of Round Numbers",
+        "code_contests/codechef/CHEFSUM",
+        "code_contests/aizu/CHEFSUM",  # the same name on another site is another problem
     ]
-    reasons = [q.reason for q in result.quarantine]
-    assert reasons == [
-        "file I/O problems are not supported",
-        "no public, private or generated tests",
-        "2 inputs but 1 outputs",
+    assert [(q.row_index, q.record_id, q.field, q.reason) for q in result.quarantine] == [
+        (2, "p00001 File Reader", "input_file", "file I/O problems are not supported"),
+        (3, "1000_Z. No Tests", "public_tests", "no public, private or generated tests"),
+        (4, "1000_Y. Uneven", "generated_tests", "2 inputs but 1 outputs"),
     ]
 
 
 def test_codeforces_problem(result):
-    p = by_id(result)["code_contests/1352_A. Sum of Round Numbers"]
-    assert (p.source, p.source_id) == ("code_contests", "1352_A. Sum of Round Numbers")
+    p = by_id(result)["code_contests/codeforces/1352_A. Sum of Round Numbers"]
+    assert (p.source, p.source_id) == ("code_contests", "codeforces/1352_A. Sum of Round Numbers")
     assert p.statement.startswith("A positive integer is called round")
     assert p.test_style is TestStyle.STDIN
     assert p.tests == (
@@ -54,6 +63,7 @@ def test_codeforces_problem(result):
     assert p.time_limit_s == 1.0 and p.memory_limit_mb == 256
     assert p.difficulty == "a"
     assert p.reference_solution.startswith("for _ in range(int(input())):")  # first PYTHON3 (language 3)
+    assert p.incorrect_solutions == ("print(1)\n",)  # PYTHON3 incorrect solutions are kept
     assert p.license == "CC-BY-4.0" and p.dataset == "deepmind/code_contests"
     meta = json.loads(p.metadata_json)
     assert meta["test_counts"] == {"public": 1, "private": 1, "generated": 2}
@@ -64,15 +74,21 @@ def test_codeforces_problem(result):
 
 
 def test_codechef_problem_without_python3_solution(result):
-    p = by_id(result)["code_contests/CHEFSUM"]
+    p = by_id(result)["code_contests/codechef/CHEFSUM"]
     assert p.tests == (TestCase("1\n3\n1 2 3\n", "1\n"),)
     assert p.time_limit_s == 2.5  # 2 s + 500000000 ns
     assert p.memory_limit_mb == 512  # 0 bytes -> default
     assert p.difficulty is None  # UNKNOWN_DIFFICULTY
-    assert p.reference_solution is None
+    assert p.reference_solution is None and p.incorrect_solutions == ()
     meta = json.loads(p.metadata_json)
     assert meta["source"] == "codechef"
     assert meta["test_counts"] == {"public": 1, "private": 0, "generated": 0}
+
+
+def test_incorrect_solutions_keep_only_python3(result):
+    p = by_id(result)["code_contests/aizu/CHEFSUM"]
+    # language 2 (C++) is dropped: only programs the Python sandbox can run are known-wrong programs
+    assert p.incorrect_solutions == ("a, b = map(int, input().split())\nprint(a - b)\n", "print(5)\n")
 
 
 @pytest.mark.parametrize("value, name", [(1, "easy"), (5, "hardest"), (6, "external"), (7, "a"), (8, "b"), (28, "v")])
@@ -81,14 +97,16 @@ def test_difficulty_names(value, name):
 
 
 def test_in_memory_malformed_rows():
-    good = {"name": "X", "description": "d", "public_tests": {"input": ["1\n"], "output": ["1\n"]}}
+    good = {"name": "X", "source": 2, "description": "d", "public_tests": {"input": ["1\n"], "output": ["1\n"]}}
     rows = [
         good,
         {**good, "difficulty": 99},
         {**good, "output_file": "out.txt"},
         {**good, "description": None},
         {**good, "private_tests": "not a struct"},
-        {**good, "time_limit": None, "memory_limit_bytes": None, "private_tests": None},
+        {**good, "name": "Y", "time_limit": None, "memory_limit_bytes": None, "private_tests": None},
+        {**good, "source": 99},
+        {**good, "incorrect_solutions": "not a struct"},
     ]
     out = normalize_rows(code_contests.SPEC, rows)
     assert len(out.problems) == 2
@@ -97,5 +115,7 @@ def test_in_memory_malformed_rows():
         (2, "output_file"),
         (3, "description"),
         (4, "private_tests"),
+        (6, "source"),
+        (7, "incorrect_solutions"),
     ]
     assert (out.problems[1].time_limit_s, out.problems[1].memory_limit_mb) == (6.0, 512)

@@ -8,7 +8,7 @@ from schemas import TestStyle
 
 @pytest.fixture
 def result(normalize_fixture):
-    return normalize_fixture(evol_instruct.SPEC, "evol_instruct.jsonl")
+    return normalize_fixture(evol_instruct.SPEC)
 
 
 def test_spec_is_production():

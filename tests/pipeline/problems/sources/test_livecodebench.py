@@ -16,7 +16,7 @@ def compress(payload: bytes) -> str:
 
 @pytest.fixture
 def result(normalize_fixture):
-    return normalize_fixture(livecodebench.SPEC, "livecodebench.jsonl")
+    return normalize_fixture(livecodebench.SPEC)
 
 
 def by_id(result):
@@ -25,22 +25,37 @@ def by_id(result):
 
 def test_spec_is_production():
     base = "hf://datasets/livecodebench/code_generation_lite"
-    assert livecodebench.SPEC.name == "livecodebench"
-    assert livecodebench.SPEC.hub_path == "json"
-    assert livecodebench.SPEC.hub_kwargs == {
-        "data_files": {
-            "train": [
-                f"{base}/test.jsonl",
-                f"{base}/test2.jsonl",
-                f"{base}/test3.jsonl",
-                f"{base}/test4.jsonl",
-                f"{base}/test5.jsonl",
-                f"{base}/test6.jsonl",
-            ]
-        }
-    }
-    assert livecodebench.SPEC.default_split == "train"
-    assert livecodebench.SPEC.id_column == "question_id"
+    spec = livecodebench.SPEC
+    assert (spec.name, spec.hub_path, spec.default_split, spec.id_column) == ("livecodebench", "json", "train",
+                                                                               "question_id")  # fmt: skip
+    assert spec.hub_kwargs == {"data_files": {"train": f"{base}/test*.jsonl"}}  # release_latest: every file
+
+
+@pytest.mark.parametrize(
+    ("tag", "files"),
+    [
+        ("release_v1", ["test.jsonl"]),
+        ("release_v3", ["test.jsonl", "test2.jsonl", "test3.jsonl"]),
+        ("v2", ["test2.jsonl"]),
+        ("v2_v3", ["test2.jsonl", "test3.jsonl"]),
+        ("release_latest", ["test*.jsonl"]),
+    ],
+)
+def test_version_tags_name_the_release_files(tag, files):
+    base = "hf://datasets/livecodebench/code_generation_lite"
+    assert livecodebench.version_files(tag) == [f"{base}/{name}" for name in files]
+
+
+@pytest.mark.parametrize("tag", ["v0", "release_v", "latest", "v3_v1"])
+def test_unknown_version_tags_are_errors(tag):
+    with pytest.raises(ValueError, match="version_tag"):
+        livecodebench.version_files(tag)
+
+
+def test_a_release_reads_only_its_file(load_fixture):
+    assert [r["question_id"] for r in load_fixture(livecodebench.SPEC, version="release_v1")] == ["2917", "abc314_a"]
+    assert len(load_fixture(livecodebench.SPEC, version="v2")) == 5
+    assert len(load_fixture(livecodebench.SPEC)) == 7
 
 
 def test_good_rows_come_through_and_bad_rows_are_quarantined(result):

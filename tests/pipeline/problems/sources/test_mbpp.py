@@ -9,12 +9,12 @@ from schemas import TestCase, TestStyle
 
 @pytest.fixture
 def full(normalize_fixture):
-    return normalize_fixture(mbpp.SPEC, "mbpp.jsonl")
+    return normalize_fixture(mbpp.SPEC)
 
 
 @pytest.fixture
 def sanitized(normalize_fixture):
-    return normalize_fixture(mbpp.SPEC, "mbpp_sanitized.jsonl", name="sanitized")
+    return normalize_fixture(mbpp.SPEC, name="sanitized")
 
 
 def by_id(result):

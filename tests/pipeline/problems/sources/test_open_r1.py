@@ -9,12 +9,12 @@ from schemas import TestCase, TestStyle, validate
 
 @pytest.fixture
 def open_r1_rows(normalize_fixture):
-    return normalize_fixture(open_r1.SPEC, "open_r1.jsonl")
+    return normalize_fixture(open_r1.SPEC)
 
 
 @pytest.fixture
 def prime_rows(normalize_fixture):
-    return normalize_fixture(open_r1.SPEC, "open_r1_primeintellect.jsonl")
+    return normalize_fixture(open_r1.SPEC, repo="PrimeIntellect/verifiable-coding-problems")
 
 
 def test_spec_is_production():
@@ -43,11 +43,18 @@ def test_struct_form_stdin_problem(open_r1_rows):
     assert p.fn_name is None
     assert p.reference_solution == "a, b = map(int, input().split())\nprint(a + b)"  # fence stripped
     assert p.license == "apache-2.0" and p.dataset == "open-r1/verifiable-coding-problems-python"
+    # open-r1's Python subset: `problem_statement`, and `metadata` a struct (every field present)
     assert json.loads(p.metadata_json) == {
         "source": "codeforces",
         "task_type": "verifiable_code",
         "in_source_id": "1352_A",
-        "metadata": {"difficulty": "interview", "memory_limit": None, "problem_url": None, "time_limit": "1 second"},
+        "metadata": {
+            "difficulty": "interview",
+            "memory_limit": None,
+            "memory_limit_bytes": None,
+            "problem_url": None,
+            "time_limit": "1 second",
+        },
     }
 
 
@@ -60,7 +67,8 @@ def test_struct_form_function_call_problem(open_r1_rows):
 
 
 def test_json_text_form(prime_rows):
-    assert [p.id for p in prime_rows.problems] == ["open_r1/vfc_200001"]
+    """PrimeIntellect's parent set: `prompt`, and `verification_info` / `metadata` as text."""
+    assert [p.id for p in prime_rows.problems] == ["open_r1/vfc_200001", "open_r1/vfc_200004"]
     p = prime_rows.problems[0]
     assert p.test_style is TestStyle.CALL
     assert p.fn_name == "majorityElement"
@@ -70,9 +78,19 @@ def test_json_text_form(prime_rows):
     assert [(q.row_index, q.record_id, q.field) for q in prime_rows.quarantine] == [
         (1, "vfc_200002", "verification_info.language"),
         (2, "vfc_200003", "verification_info"),
+        (4, "vfc_200005", "verification_info"),
     ]
     assert "'rust'" in prime_rows.quarantine[0].reason
-    assert prime_rows.quarantine[1].reason.startswith("not valid JSON")
+    assert prime_rows.quarantine[2].reason.startswith("neither JSON (") and "nor a Python literal (" in (
+        prime_rows.quarantine[2].reason
+    )
+
+
+def test_python_literal_text_is_decoded(prime_rows):
+    """Some parent-set rows write dicts as Python literals (single quotes, None, True)."""
+    p = prime_rows.problems[1]
+    assert (p.test_style, p.tests) == (TestStyle.STDIN, (TestCase("4\n", "8\n"),))
+    assert json.loads(p.metadata_json)["metadata"] == {"difficulty": "easy", "memory_limit": None}
 
 
 def test_tests_from_verification_info_is_pure_and_valid():
@@ -147,11 +165,11 @@ def test_native_function_call_values_are_json_encoded():
 
 def test_in_memory_rows_missing_columns():
     info = {"language": "python", "test_cases": [{"type": "stdin_stdout", "input": "1\n", "output": "1\n"}]}
-    good = {"problem_id": "vfc_1", "prompt": "p", "verification_info": info, "metadata": {"k": 1}}
+    good = {"problem_id": "vfc_1", "problem_statement": "p", "verification_info": info, "metadata": {"k": 1}}
     rows = [
         good,
         {**good, "problem_id": ""},
-        {**good, "prompt": None},
+        {**good, "problem_statement": None},
         {**good, "verification_info": None},
         {**good, "metadata": "{not json"},
     ]
@@ -161,7 +179,7 @@ def test_in_memory_rows_missing_columns():
     assert out.problems[0].reference_solution is None
     assert [(q.row_index, q.field) for q in out.quarantine] == [
         (1, "problem_id"),
-        (2, "prompt"),
+        (2, "problem_statement"),
         (3, "verification_info"),
         (4, "metadata"),
     ]

@@ -10,7 +10,7 @@ from schemas import TestCase, TestStyle
 
 @pytest.fixture
 def result(normalize_fixture):
-    return normalize_fixture(taco.SPEC, "taco.jsonl")
+    return normalize_fixture(taco.SPEC)
 
 
 def by_id(result):
@@ -31,19 +31,33 @@ def test_spec_is_production():
 
 
 def test_good_rows_come_through_and_bad_rows_are_quarantined(result):
-    assert [p.id for p in result.problems] == [
-        "taco/q-3e4ceaa898e07cfe",
-        "taco/q-b860648dc3717df7",
-        "taco/q-6ce2647ce571d0c0",
+    statements = [p.statement.split(".")[0] for p in result.problems]
+    assert statements == [
+        "Vasya has n coins",
+        "Given an array of integers nums and an integer target, return indices of the two numbers such that they "
+        "add up to target",
+        "Read two lines: a count and the numbers",
+        "Given an array arr of size n, return the sum of its elements",  # GeeksforGeeks call style, row 6
+        "Read n and print n squared",  # row 8: an expected output starting with a blank line
     ]
     assert [(q.row_index, q.field) for q in result.quarantine] == [
         (3, "input_output"),
         (4, "question"),
         (5, "input_output"),
+        (7, "input_output"),  # call-style tests and nothing to call
     ]
     assert all(q.source == "taco" and q.reason for q in result.quarantine)
     assert "not valid JSON" in result.quarantine[0].reason
     assert "no tests" in result.quarantine[2].reason
+    assert "without fn_name, and the starter code defines no function" in result.quarantine[3].reason
+
+
+def test_geeksforgeeks_call_rows_take_the_name_of_the_starter_method(result):
+    """TACO's GeeksforGeeks rows have function-call tests but no fn_name in input_output."""
+    p = result.problems[3]
+    assert p.test_style is TestStyle.CALL and p.fn_name == "arraySum"
+    assert p.tests == (TestCase("[[1, 2, 3], 3]", "6"), TestCase("[[5], 1]", "5"))
+    assert p.reference_solution.startswith("class Solution:")
 
 
 def test_stdin_problem(result):
