@@ -1,6 +1,7 @@
 """`dataset`, `dataset_card` and `hub_push`: the Hub-ready folder under <data>/hub."""
 
 import collections
+import json
 import statistics
 from pathlib import Path
 
@@ -10,14 +11,14 @@ import pyarrow.parquet as pq
 from pydantic import Field
 
 from pipeline.dataset.build import build_dataset
-from pipeline.dataset.card import HISTOGRAM, write_card
+from pipeline.dataset.card import HISTOGRAM, source_rows, write_card
 from pipeline.dataset.publish import PublishSettings, publish
 from pipeline.dataset.settings import DatasetSettings
 from pipeline.orchestration import metadata as md
 from pipeline.orchestration.config import launchpad_config, validated
 from pipeline.orchestration.partitions import problem_shards
 from pipeline.orchestration.resources import TrajforgeStorage
-from schemas import DatasetRow, Problem, from_table, read_parquet
+from schemas import DatasetRow, Problem, Verification, from_table, read_parquet
 from schemas.validate import THINK_TAGS
 
 CONFIGS = ("default", "failed", "length_harmonized")
@@ -115,7 +116,13 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     layout, written = storage.layout, _config_files(storage)
     configs = {name: _rows(written.get(name, [])) for name in (*CONFIGS, *[c for c in written if c not in CONFIGS])}
     removed = layout.dropped_counts(("problems", "dataset"))
-    card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed)
+    summary_file, references = layout.report("problems_summary.json"), collections.defaultdict(collections.Counter)
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else None
+    if layout.reference_verification_file().exists():
+        for v in read_parquet(layout.reference_verification_file(), Verification):
+            references[v.problem_id.split("/", 1)[0]][v.verdict.value] += 1
+    card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed,
+                      source_rows(summary, references))  # fmt: skip
     image = card.parent / HISTOGRAM
     return dg.MaterializeResult(
         metadata={

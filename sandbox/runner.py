@@ -52,6 +52,20 @@ PLAIN_TYPES = (
 )
 
 
+# Call-style problems come from LeetCode-like judges, whose solutions use names those judges
+# import for them (`List[int]` annotations, `deque`, `heappush`, `lru_cache`, ...), as
+# LiveCodeBench's harness does. No star import that shadows a builtin: `from math import *`
+# would replace pow(a, b, mod) with math.pow and reject right answers.
+CALL_PRELUDE = compile(
+    "from typing import *\nfrom collections import *\nfrom heapq import *\nfrom bisect import *\n"
+    "from itertools import *\nfrom functools import *\nfrom string import *\n"
+    "from math import inf, gcd, lcm, sqrt, isqrt, ceil, floor, log, log2, comb, factorial, prod\n"
+    "import collections, heapq, bisect, math, itertools, functools, string, re, sys\n",
+    "<prelude>",
+    "exec",
+)
+
+
 def handle(request):
     """Run every test of one solution; return {"id", "compile_error", "tests": [...]}."""
     code = request["code"]
@@ -366,6 +380,8 @@ def _run_solution(compiled, request, test):
     namespace = {"__name__": SOLUTION_MODULE, "__builtins__": builtins}
     style = request["style"]
     try:
+        if style == "call":
+            exec(CALL_PRELUDE, namespace)
         exec(compiled, namespace)
         report = {"status": "ok"}
         if style == "call":

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from pipeline.common.tables import markdown_table
+from pipeline.problems.report import SOURCE_COLUMNS, source_table
 from schemas import DatasetRow
 
 HISTOGRAM = "token_lengths.png"
@@ -90,10 +91,33 @@ def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
     return path
 
 
+SOURCE_TABLE_COLUMNS = (*SOURCE_COLUMNS, "references_run", "references_accepted")
+
+
+def source_rows(summary: dict | None, references: Mapping[str, Counter]) -> list[dict]:
+    """The problems stage's per-source table plus how each source's references did in the sandbox
+    (APPS is known to ship references that fail their own tests: the rate is shown, not hidden)."""
+    if summary is None:
+        return []
+    rows = source_table(summary)
+    for row in rows:
+        verdicts = (
+            references.get(row["source"], Counter())
+            if row["source"] != "total"
+            else sum(references.values(), Counter())
+        )
+        row["references_run"], row["references_accepted"] = sum(verdicts.values()), verdicts.get("accepted", 0)
+    return rows
+
+
 def write_card(
-    out_dir: str | Path, title: str, configs: Mapping[str, Sequence[DatasetRow]], removals: Mapping[str, int]
+    out_dir: str | Path,
+    title: str,
+    configs: Mapping[str, Sequence[DatasetRow]],
+    removals: Mapping[str, int],
+    sources: Sequence[dict] = (),
 ) -> Path:
-    """README.md for the folder: YAML configs, what each config holds, statistics, removals."""
+    """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals."""
     out_dir = Path(out_dir)
     present = [name for name, rows in configs.items() if rows]  # empty configs are not written
     main = list(configs.get("default", []))
@@ -117,6 +141,10 @@ def write_card(
         _counts_table("difficulty", Counter(r.difficulty for r in main)) + "\n",
         _length_table(main) + "\n",
         f"![token lengths, short vs long]({HISTOGRAM})\n",
+        "## Sources\n\nRows read per source, what became of them, and how the sources' own reference "
+        "solutions did against their tests in the sandbox.\n\n"
+        + markdown_table(sources, SOURCE_TABLE_COLUMNS, numeric=SOURCE_TABLE_COLUMNS[1:])
+        + "\n",
         "## Removed before publishing\n\n" + _counts_table("reason", Counter(dict(removals))) + "\n",
     ]
     path = out_dir / "README.md"

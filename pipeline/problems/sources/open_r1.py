@@ -1,20 +1,21 @@
 """Verifiable coding problems in the PrimeIntellect / open-r1 `verification_info` format.
 
 Default: open-r1/verifiable-coding-problems-python (the Python subset of
-PrimeIntellect/verifiable-coding-problems, which loads with the same spec through
-`load_hub_rows(SPEC, hub_path="PrimeIntellect/verifiable-coding-problems")`).
-
-Columns: source, task_type, in_source_id, prompt, gold_standard_solution, verification_info,
-metadata, problem_id. `verification_info` is a struct (open-r1) or JSON text (PrimeIntellect):
-  {"language": "python",
-   "test_cases": [{"type": "stdin_stdout", "input": str, "output": str}, ...]}
-or, for call-based problems, test cases `{"type": "function_call", "fn_name": "f",
-"input": [args...], "output": value}`. In the struct form every field is a string, so a
+PrimeIntellect/verifiable-coding-problems). The two publish the same rows differently, and both
+load with this spec (`path:` or `hub_path` the parent repo):
+  open-r1:        source, task_type, in_source_id, problem_statement, gold_standard_solution,
+                  problem_id, metadata (struct), verification_info (struct)
+  PrimeIntellect: ... prompt ... verification_info and metadata as *text*: JSON, or in some rows a
+                  Python literal (single quotes, None, True); JSON is tried first, then
+                  `ast.literal_eval`, and a row failing both is quarantined saying what each found.
+`verification_info` = {"language": "python", "test_cases": [{"type": "stdin_stdout", "input": str,
+"output": str}, ...]}, or for call-based problems test cases `{"type": "function_call", "fn_name":
+"f", "input": [args...], "output": value}`. In the struct form every field is a string, so a
 function_call input/output is JSON text (`"[[1, 2]]"`, `"[3]"`); when `input` is a string it is
 decoded as JSON, and `output` is then decoded too. Outputs keep the APPS `[value]` wrapping the
 sandbox judge understands. Any language other than python is quarantined.
 
-`tests_from_verification_info` is pure and reused by `trajforge verify --problems`.
+`normalize` is also the reader of such rows in `trajforge verify --problems` (one reader per format).
 """
 
 from __future__ import annotations

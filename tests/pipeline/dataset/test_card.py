@@ -44,3 +44,22 @@ def test_a_rebuilt_folder_of_the_same_name_is_not_read_from_a_stale_cache(tmp_pa
         write_card(hub, "t", {"default": rows}, {})
         loaded = datasets.load_dataset(str(hub), name="default", split="train", cache_dir=str(cache))
         assert sorted(loaded["id"]) == sorted(r.id for r in rows)
+
+
+def test_sources_section_shows_reference_pass_rates_per_source(tmp_path):
+    from collections import Counter
+
+    from pipeline.dataset.card import source_rows
+
+    counts = {"read": 10, "normalized": 8, "quarantined": 2, "duplicates": 1, "contaminated": 0, "with_reference": 8,
+              "without_tests": 0, "train": 6, "eval": 1, "quarantine_reasons": {"input_output": 2}}  # fmt: skip
+    summary = {"per_source": {"apps": counts, "taco": {**counts, "read": 4, "quarantined": 0}}}
+    rows = source_rows(summary, {"apps": Counter(accepted=5, wrong_answer=3), "taco": Counter(accepted=8)})
+    assert [(r["source"], r["read"], r["references_run"], r["references_accepted"]) for r in rows] == [
+        ("apps", 10, 8, 5), ("taco", 4, 8, 8), ("total", 14, 16, 13),
+    ]  # fmt: skip
+    card = write_card(tmp_path, "t", {"default": [ROW]}, {}, rows).read_text()
+    section = card.split("## Sources")[1].split("##")[0]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("|")]
+    assert cells[0][-2:] == ["references_run", "references_accepted"] and cells[2][:2] == ["apps", "10"]
+    assert cells[-1][0] == "total" and cells[-1][-2:] == ["16", "13"]

@@ -36,7 +36,8 @@ from pathlib import Path
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _features():
+def published_features():
+    """`datasets.Features` of the published repos (from their cards), keyed by what the builders use."""
     from datasets import Features, List, Value
 
     s, i64 = Value("string"), Value("int64")
@@ -108,7 +109,7 @@ def build(out: Path) -> Path:
     from datasets import Dataset
 
     datasets.disable_progress_bars()
-    code_contests, open_r1, prime, mbpp_full, mbpp_sanitized, humaneval = _features()
+    code_contests, open_r1, prime, mbpp_full, mbpp_sanitized, humaneval = published_features()
     apps = rows("apps.jsonl")
     _jsonl(out / "codeparrot/apps/train.jsonl", apps)
     _jsonl(out / "codeparrot/apps/test.jsonl", [dict(apps[0], problem_id=5000)])
