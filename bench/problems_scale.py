@@ -6,8 +6,9 @@ Writes --rows rows split evenly over TACO (Arrow stream shards, `train/*.arrow`)
 (`train.jsonl`), CodeContests (`data/train-*.parquet`, struct columns) and open-r1
 (`data/train-*.parquet`, struct columns), laid out like the Hub repos in a temporary folder
 (statements from bench/dedup_data.py's generator, 2 % exact duplicates), then runs
-`trajforge problems` on a recipe that points every source at its local copy (dedup, a 10 %
-held-out split, decontamination against it). Reported: rows/s and the peak RSS of that one
+`trajforge problems` on a recipe that points every source at its local copy (dedup, and
+decontamination against HumanEval as production decontaminates against fixed benchmark sets: a
+benchmark index grows with the benchmark, not with the training data). Reported: rows/s and the peak RSS of that one
 process (`wait4` rusage, so generation in this process does not count). With --double the same
 is done at 2 x --rows and both peaks are printed with their ratio: memory must be bounded by the
 dedup index, not by the data (target: peak < 3 GiB at 500K, doubling within +25 %).
@@ -141,7 +142,7 @@ def generate(root: Path, rows: int, seed: int) -> None:
 
 def run_stage(root: Path, out: Path) -> dict:
     recipe = {"problems": {"sources": [{"name": s, "path": str(root / REPOS[s]), "split": "train"} for s in SOURCES],
-                           "decontamination": {"held_out": {"fraction": 0.1, "seed": 1}}}}  # fmt: skip
+                           "decontamination": {"benchmarks": [{"name": "humaneval", "offline": True}]}}}  # fmt: skip
     recipe_path = out.parent / "recipe.yaml"
     recipe_path.parent.mkdir(parents=True, exist_ok=True)
     recipe_path.write_text(yaml.safe_dump(recipe))

@@ -9,9 +9,10 @@ never as the solution's failure.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,6 +22,9 @@ from sandbox.judge import Tolerance, compare_returned, compare_stdout
 from schemas import Problem, TestResult, TestStyle, Verdict, Verification
 
 DETAIL_CHARS = 300
+# A program over this size is judged without running it (a 5 MB program OOM-killed the runner
+# while compiling): a verdict, not an infrastructure fault that would be retried for ever.
+MAX_CODE_BYTES = 512 * 1024
 _STATUS_VERDICT = {
     "time_limit": Verdict.TIME_LIMIT,
     "memory_limit": Verdict.MEMORY_LIMIT,
@@ -111,6 +115,12 @@ def verify_one(
     problem: Problem, solution: Solution, executor: Executor, settings: VerifySettings = VerifySettings()
 ) -> Verification:
     code = extract_code(solution.code)
+    size = len(code.encode("utf-8", "replace"))
+    if size > MAX_CODE_BYTES:
+        detail = TestResult(0, Verdict.SYNTAX_ERROR, 0.0, f"program is {size:,} bytes; the limit is {MAX_CODE_BYTES:,}")
+        return Verification(
+            problem.id, solution.solution_id, Verdict.SYNTAX_ERROR, 0, len(problem.tests), 0.0, (detail,)
+        )
     payload = build_request(problem, code, settings)
     started, last_fault = time.monotonic(), ""
     for attempt in range(1, settings.max_attempts + 1):
@@ -143,11 +153,27 @@ def verify_all(
 ) -> Iterator[Verification]:
     """Verify every solution, `workers` at a time; every solution's problem must be in `problems`.
 
-    Results come back in completion order; callers key them by (problem_id, solution_id).
+    Results come back in completion order; callers key them by (problem_id, solution_id). At most
+    two solutions per worker are queued at a time, so an interrupt (Ctrl-C, closing the generator)
+    stops within one solution's run: nothing queued runs after it, and every verdict already
+    yielded is the caller's to keep.
     """
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="verify") as threads:
-        futures = [threads.submit(verify_one, problems[s.problem_id], s, executor, settings) for s in solutions]
-        for done, future in enumerate(as_completed(futures), start=1):
-            yield future.result()
-            if progress is not None:
-                progress(done)
+    workers = max(1, workers)
+    pending_solutions = iter(solutions)
+    threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify")
+    in_flight: set = set()
+    done = 0
+    try:
+        while True:
+            for solution in itertools.islice(pending_solutions, 2 * workers - len(in_flight)):
+                in_flight.add(threads.submit(verify_one, problems[solution.problem_id], solution, executor, settings))
+            if not in_flight:
+                return
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done += 1
+                yield future.result()
+                if progress is not None:
+                    progress(done)
+    finally:
+        threads.shutdown(wait=False, cancel_futures=True)

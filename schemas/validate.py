@@ -7,6 +7,7 @@ It raises `SchemaError` naming the record kind, the record id and the offending 
 from __future__ import annotations
 
 import json
+import keyword
 import math
 import re
 import types
@@ -26,6 +27,10 @@ from schemas.records import (
     Verdict,
     Verification,
 )
+
+# Bounds of per-problem limits: beyond them a value is a typo (1e9 s would hang a run), not a limit.
+MAX_TIME_LIMIT_S = 60.0
+MAX_MEMORY_LIMIT_MB = 16_384
 
 THINK_TAGS = ("<think>", "</think>")
 
@@ -136,8 +141,16 @@ def _require(condition: bool, field: str, message: str) -> None:
 def _check_problem(p: Problem) -> None:
     _require_text(p, "id", "source", "source_id", "statement")
     _require(p.id == f"{p.source}/{p.source_id}", "id", f"must be '{{source}}/{{source_id}}', got {p.id!r}")
-    _require(p.time_limit_s > 0, "time_limit_s", f"must be positive, got {p.time_limit_s}")
-    _require(p.memory_limit_mb > 0, "memory_limit_mb", f"must be positive, got {p.memory_limit_mb}")
+    _require(
+        0 < p.time_limit_s <= MAX_TIME_LIMIT_S,
+        "time_limit_s",
+        f"must be in (0, {MAX_TIME_LIMIT_S:g}] seconds per test, got {p.time_limit_s}",
+    )
+    _require(
+        0 < p.memory_limit_mb <= MAX_MEMORY_LIMIT_MB,
+        "memory_limit_mb",
+        f"must be in (0, {MAX_MEMORY_LIMIT_MB}] MB, got {p.memory_limit_mb}",
+    )
     _require(_is_json_object(p.metadata_json), "metadata_json", "must be a JSON object")
     for i, program in enumerate(p.incorrect_solutions):
         _require(isinstance(program, str) and bool(program.strip()), f"incorrect_solutions[{i}]", "must be code")
@@ -147,7 +160,7 @@ def _check_problem(p: Problem) -> None:
     style = TestStyle(p.test_style)
     if style is TestStyle.CALL:
         _require(
-            bool(p.fn_name) and p.fn_name.isidentifier(),
+            bool(p.fn_name) and p.fn_name.isidentifier() and not keyword.iskeyword(p.fn_name),
             "fn_name",
             f"call-style tests need a function name, got {p.fn_name!r}",
         )

@@ -16,3 +16,13 @@ def docker_pool():
 
     with DockerPool(ensure_image(log=lambda _: None), size=2) as pool:
         yield pool
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz suite's size: how many properties ran and how many examples Hypothesis generated."""
+    import sys
+
+    fuzz = sys.modules.get("tests.pipeline.test_fuzz")
+    if fuzz is not None and fuzz.EXAMPLES[0]:
+        properties = len([name for name in vars(fuzz) if name.startswith("test_")])
+        terminalreporter.write_line(f"fuzz suite: {properties} properties, {fuzz.EXAMPLES[0]} generated examples")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from pipeline.cli.train import add_train_commands, comma_ints, positive_int, progress
@@ -30,30 +32,22 @@ def _problems(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from pipeline.verification.files import verify_files
-    from sandbox.executors import SandboxUnavailable, open_executor
+    from sandbox.executors import open_executor
     from sandbox.judge import Tolerance
     from sandbox.verify import VerifySettings
 
+    _check_input_file(args.problems, "--problems")
+    _check_input_file(args.solutions, "--solutions")
+    _check_output_file(args.out, "--out")
+    if not 0 <= args.tolerance < 1:
+        raise RecipeError(f"--tolerance: must be in [0, 1), got {args.tolerance}")
     settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
-    try:
-        with open_executor(args.backend, args.workers, log=progress, docker_hosts=args.docker_host) as executor:
-            report = verify_files(
-                args.problems, args.solutions, args.out, executor, executor.size, settings, log=progress
-            )
-    except SandboxUnavailable as err:
-        print(f"trajforge: {err}", file=sys.stderr)
-        return 3
-    print(
-        json.dumps(
-            {
-                "verified": report.verified,
-                "skipped": report.skipped,
-                "rejected": report.rejected,
-                "verdicts": report.verdicts,
-            }
-        )
-    )
-    return 0
+    with open_executor(args.backend, args.workers, log=progress, docker_hosts=args.docker_host) as executor:
+        report = verify_files(args.problems, args.solutions, args.out, executor, executor.size, settings, log=progress)
+    print(json.dumps({"verified": report.verified, "skipped": report.skipped, "rejected": report.rejected,
+                      "stale": report.stale, "verdicts": report.verdicts}))  # fmt: skip
+    nothing = report.verified == 0 and report.skipped == 0
+    return 1 if report.rejected or report.verdicts.get("sandbox_error") or nothing else 0
 
 
 def _sandbox_image(args: argparse.Namespace) -> int:
@@ -237,7 +231,7 @@ def _print_reference_verification(path: Path) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trajforge", description=__doc__)
+    parser = argparse.ArgumentParser(prog="trajforge", description=__doc__, epilog=EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True)
 
     problems = sub.add_parser("problems", help="build the problems parquet (train + eval splits) and reports")
@@ -306,10 +300,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_CODES = """exit codes: 0 all done; 1 some rows were rejected or could not be verified; 2 bad input,
+recipe or option; 3 infrastructure down (Docker engine, teacher server); 130 interrupted"""
+
+
+def _check_input_file(path: str, flag: str) -> None:
+    if not Path(path).is_file():
+        raise RecipeError(f"{flag}: {path} is not a file")
+
+
+def _check_output_file(path: str, flag: str) -> None:
+    """Fail before any work when the output cannot be written (a probe file, not os.access: root
+    passes access checks on read-only places such as /proc)."""
+    parent = Path(path).resolve().parent
+    try:
+        if Path(path).is_dir():
+            raise OSError("it is a folder")
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".trajforge-probe-"):
+            pass
+    except OSError as err:
+        raise RecipeError(f"{flag}: cannot write {path} ({err.strerror or err})") from None
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: pools close, containers are removed
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error a user can cause is one line `trajforge: what: why` and an
+    exit code (see EXIT_CODES), never a traceback."""
+    from pipeline.common.layout import ManifestError
+    from pipeline.teacher.client import TeacherUnreachable
+    from pipeline.teacher.server import ServerStartError
+    from pipeline.verification.files import VerifyInterrupted
+    from sandbox.executors import SandboxUnavailable
+
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return args.handler(args)
-    except RecipeError as err:
-        print(f"trajforge: {err}", file=sys.stderr)
-        return 2
+    except (RecipeError, ManifestError) as err:
+        return _fail(err, 2)
+    except (SandboxUnavailable, TeacherUnreachable, ServerStartError) as err:
+        return _fail(err, 3)
+    except VerifyInterrupted as err:
+        return _fail(err, 130)
+    except KeyboardInterrupt:
+        return _fail("interrupted; finished work is kept, run the same command again to resume", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(err, code: int) -> int:
+    print(f"trajforge: {err}", file=sys.stderr)
+    return code

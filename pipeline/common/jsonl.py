@@ -102,6 +102,13 @@ class JsonlStore:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def discard(self, keys) -> None:
+        """Forget these keys and rewrite the file without their rows (superseded, e.g. stale verdicts)."""
+        with self._lock:
+            for key in keys:
+                self.rows.pop(key, None)
+            atomic_write_text(self.path, "".join(dumps(row) for row in self.rows.values()))
+
     def add(self, row: dict) -> bool:
         """Append one row durably; False (and nothing written) when its key is already stored."""
         key = self.key_of(row)

@@ -15,8 +15,7 @@ from pipeline.common.jsonl import JsonlLineError, iter_jsonl
 from pipeline.problems.sources import apps, open_r1
 from pipeline.problems.sources.base import MalformedRow
 from schemas import Problem, QuarantineRow, SchemaError, Split, TestCase, TestStyle, read_parquet, validate
-
-MAX_TIME_LIMIT_S = 60.0  # a per-test limit beyond this is a typo that would hang a run
+from schemas.validate import MAX_TIME_LIMIT_S
 
 
 def problem_from_row(row: dict) -> tuple[str, Problem]:

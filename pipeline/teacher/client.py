@@ -118,17 +118,44 @@ class TeacherClient:
         raise AssertionError("unreachable")
 
 
+class TeacherUnreachable(TeacherError):
+    """No replica answered the probe: sampling would only retry for hours."""
+
+
+def probe(urls: tuple[str, ...], timeout_s: float = 10.0) -> list[str]:
+    """The replicas that answer `GET {url}/models` now (any HTTP answer counts: it is a server)."""
+    alive = []
+    for url in urls:
+        try:
+            httpx.get(f"{url.rstrip('/')}/models", timeout=timeout_s)
+        except httpx.HTTPError:
+            continue
+        alive.append(url)
+    return alive
+
+
+def _text(content) -> str:
+    """A message's text: a string, or OpenAI's list of parts (`[{"type": "text", "text": ...}]`)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text") or "" for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
 def parse_choices(payload: dict, latency_s: float, url: str) -> list[Completion]:
     usage = payload.get("usage") or {}
-    choices = payload.get("choices") or []
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    if not isinstance(choices, list) or not choices or not all(isinstance(c, dict) for c in choices):
+        raise TeacherError(f"{url} answered without choices: {str(payload)[:200]}")
     single = len(choices) == 1
     completions = []
     for choice in sorted(choices, key=lambda c: c.get("index", 0)):
         message = choice.get("message") or {}
-        reasoning = message.get("reasoning_content") or message.get("reasoning") or ""
+        reasoning = _text(message.get("reasoning_content") or message.get("reasoning"))
         completions.append(
             Completion(
-                content=message.get("content") or "",
+                content=_text(message.get("content")),
                 reasoning=reasoning,
                 finish_reason=choice.get("finish_reason") or "unknown",
                 prompt_tokens=int(usage.get("prompt_tokens") or 0),

@@ -14,7 +14,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from pipeline.teacher.client import ClientSettings, TeacherClient
+from pipeline.teacher.client import ClientSettings, TeacherClient, TeacherUnreachable, probe
 from pipeline.teacher.config import EMBEDDED, TeacherRecipe
 from pipeline.teacher.sampling import HttpBackend, SamplingReport, plan, sample
 from pipeline.teacher.store import TrajectoryStore
@@ -69,6 +69,13 @@ def open_backend(recipe: TeacherRecipe, log: Log) -> Iterator[object]:
         yield VLLMEngineBackend(recipe.model)
         return
     if recipe.backend == "openai":
+        urls = tuple(dict.fromkeys([*recipe.base_urls, *(u for us in recipe.model_urls.values() for u in us)]))
+        alive = probe(urls)
+        if not alive:
+            raise TeacherUnreachable(f"no teacher server answers at {', '.join(urls)}: start them, or fix base_urls")
+        for url in urls:
+            if url not in alive:
+                log(f"WARNING: teacher replica {url} does not answer; requests go to the others")
         yield _http_backend(recipe, recipe.base_urls, log)
         return
     from pipeline.teacher.server import ManagedServer

@@ -7,6 +7,7 @@ has a final verdict and re-tries the ones that ended in `sandbox_error`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,32 +33,74 @@ class Rejected:
     reason: str
 
 
-def read_solutions(path: str | Path, problems: dict[str, Problem]) -> tuple[list[tuple[str, Solution]], list[Rejected]]:
-    """(file problem id, Solution) pairs, and rows rejected with the field and reason."""
-    accepted, rejected = [], []
+def _text_id(value) -> str | None:
+    """An id given as text or an integer (`1` and `"1"` are the same id); anything else is None."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        return None
+    return str(value)
+
+
+def read_solutions(
+    path: str | Path, problems: dict[str, Problem], quarantined: dict[str, str] | None = None
+) -> tuple[list[tuple[str, Solution]], list[Rejected]]:
+    """(file problem id, Solution) pairs, and rows rejected with the field and reason. Two rows with
+    the same (problem_id, solution_id) are both rejected: either verdict would be a guess.
+    `quarantined` maps a problem id whose row was quarantined to why."""
+    accepted: dict[tuple[str, str], tuple[int, Solution]] = {}
+    rejected: list[Rejected] = []
+    duplicates: set[tuple[str, str]] = set()
     for index, row in enumerate(iter_jsonl(path)):
         if isinstance(row, JsonlLineError):
             rejected.append(Rejected(index, "", row.field, str(row)))
             continue
-        solution_id = str(row.get("solution_id", ""))
-        problem_key = str(row.get("problem_id", ""))
-        missing = [name for name in ("problem_id", "solution_id", "code") if not str(row.get(name, "")).strip()]
-        if missing:
-            rejected.append(Rejected(index, solution_id, missing[0], "missing or empty"))
-        elif not isinstance(row["code"], str):
-            rejected.append(Rejected(index, solution_id, "code", "must be a string"))
-        elif problem_key not in problems:
-            rejected.append(Rejected(index, solution_id, "problem_id", f"{problem_key!r} is not in the problems file"))
-        elif not problems[problem_key].tests:
-            rejected.append(Rejected(index, solution_id, "problem_id", f"problem {problem_key!r} has no tests"))
+        problem_key, solution_id = _text_id(row.get("problem_id")), _text_id(row.get("solution_id"))
+        reason = _solution_problem(row, problem_key, solution_id, problems, quarantined or {})
+        if reason is not None:
+            rejected.append(Rejected(index, solution_id or "", *reason))
+        elif (problem_key, solution_id) in accepted or (problem_key, solution_id) in duplicates:
+            first = accepted.pop((problem_key, solution_id), None)
+            duplicates.add((problem_key, solution_id))
+            if first is not None:
+                rejected.append(Rejected(first[0], solution_id, "solution_id", f"duplicate key (also row {index})"))
+            rejected.append(Rejected(index, solution_id, "solution_id", "duplicate (problem_id, solution_id) key"))
         else:
-            accepted.append((problem_key, Solution(problems[problem_key].id, solution_id, row["code"])))
-    return accepted, rejected
+            solution = Solution(problems[problem_key].id, solution_id, row["code"])
+            accepted[(problem_key, solution_id)] = (index, solution)
+    pairs = [(key[0], solution) for key, (_, solution) in sorted(accepted.items(), key=lambda kv: kv[1][0])]
+    return pairs, sorted(rejected, key=lambda r: r.row_index)
 
 
-def verification_row(verification: Verification, problem_key: str) -> dict:
+def _solution_problem(row, problem_key, solution_id, problems, quarantined) -> tuple[str, str] | None:
+    """(field, reason) when the row cannot be verified; None when it can."""
+    if problem_key is None:
+        return "problem_id", f"missing or not a string/integer id, got {row.get('problem_id')!r}"
+    if solution_id is None:
+        return "solution_id", f"missing or not a string/integer id, got {row.get('solution_id')!r}"
+    code = row.get("code")
+    if not isinstance(code, str) or not code.strip():
+        return "code", "missing or empty" if code in (None, "") else f"must be a string, got {type(code).__name__}"
+    if problem_key in quarantined:
+        return "problem_id", f"problem {problem_key!r} was quarantined: {quarantined[problem_key]}"
+    if problem_key not in problems:
+        return "problem_id", f"{problem_key!r} is not in the problems file"
+    if not problems[problem_key].tests:
+        return "problem_id", f"problem {problem_key!r} has no tests"
+    return None
+
+
+def verdict_check(problem: Problem, solution: Solution, settings: VerifySettings) -> str:
+    """What a verdict depends on (code, tests, limits, tolerance), hashed: a stored verdict whose
+    check differs from the current one is stale and verified again."""
+    payload = json.dumps([solution.code, [[t.input, t.output] for t in problem.tests], problem.test_style.value,
+                          problem.fn_name, problem.time_limit_s, problem.memory_limit_mb,
+                          settings.tolerance.abs_tol, settings.tolerance.rel_tol])  # fmt: skip
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def verification_row(verification: Verification, problem_key: str, check: str = "") -> dict:
     row = asdict(verification)  # enums are str subclasses: they serialize as their values
     row["problem_id"] = problem_key
+    row["check"] = check
     return row
 
 
@@ -80,6 +123,16 @@ class VerifyReport:
     skipped: int
     rejected: int
     verdicts: dict[str, int]
+    stale: int = 0  # stored verdicts verified again because the code, tests or limits changed
+
+
+class VerifyInterrupted(Exception):
+    """Ctrl-C or SIGTERM during `verify_files`: every finished verdict is stored."""
+
+    def __init__(self, done: int, left: int, out_path: Path):
+        self.done, self.left, self.out_path = done, left, out_path
+        super().__init__(f"interrupted: {done} verified and stored in {out_path}, {left} left; "
+                         "run the same command again to verify only those")  # fmt: skip
 
 
 def verify_files(
@@ -94,26 +147,46 @@ def verify_files(
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     problems, bad_problems = read_problem_file(problems_path)
-    for q in bad_problems:
-        log(f"problem row {q.row_index} ({q.record_id or 'no id'}) skipped: {q.field}: {q.reason}")
-    pairs, rejected = read_solutions(solutions_path, problems)
+    _write_quarantined(out_path, bad_problems, log)
+    quarantined = {q.record_id: f"{q.field}: {q.reason}" for q in bad_problems if q.record_id}
+    pairs, rejected = read_solutions(solutions_path, problems, quarantined)
     _write_rejected(out_path, rejected, log)
     store = verdict_store(out_path)
     if store.unreadable:
         log(f"{store.unreadable} unreadable line(s) of {out_path} moved to {store.unreadable_path}")
+    checks = {(key, s.solution_id): verdict_check(problems[key], s, settings) for key, s in pairs}
+    stale = [k for k, row in store.rows.items() if k in checks and row.get("check") != checks[k]]
+    if stale:
+        store.discard(stale)
+        log(f"{len(stale)} stored verdict(s) are stale (the code, tests or limits changed): verifying them again")
     todo = [(key, s) for key, s in pairs if (key, s.solution_id) not in store]
-    log(
-        f"{len(pairs)} solutions: {len(pairs) - len(todo)} already verified, {len(todo)} to verify, "
-        f"{len(rejected)} rejected"
-    )
+    log(f"{len(pairs)} solutions: {len(pairs) - len(todo)} already verified, {len(todo)} to verify, "
+        f"{len(rejected)} rejected")  # fmt: skip
     by_id = {p.id: p for p in problems.values()}
     key_of = {(s.problem_id, s.solution_id): key for key, s in todo}
     verdicts: dict[str, int] = {}
     progress = progress_callback(len(todo), "verified", log)
-    for verification in verify_all(by_id, [s for _, s in todo], executor, workers, settings, progress):
-        store.add(verification_row(verification, key_of[(verification.problem_id, verification.solution_id)]))
-        verdicts[verification.verdict.value] = verdicts.get(verification.verdict.value, 0) + 1
-    return VerifyReport(len(todo), len(pairs) - len(todo), len(rejected), verdicts)
+    try:
+        for verification in verify_all(by_id, [s for _, s in todo], executor, workers, settings, progress):
+            key = key_of[(verification.problem_id, verification.solution_id)]
+            store.add(verification_row(verification, key, checks[(key, verification.solution_id)]))
+            verdicts[verification.verdict.value] = verdicts.get(verification.verdict.value, 0) + 1
+    except KeyboardInterrupt:
+        done = sum(verdicts.values())
+        raise VerifyInterrupted(done, len(todo) - done, out_path) from None
+    return VerifyReport(len(todo), len(pairs) - len(todo), len(rejected), verdicts, len(stale))
+
+
+def _write_quarantined(out_path: Path, quarantined: list, log: Log) -> None:
+    """Problem rows that could not be read go to a file next to the output (not only to stderr)."""
+    path = out_path.with_name(out_path.name + ".quarantined-problems.jsonl")
+    if not quarantined:
+        path.unlink(missing_ok=True)
+        return
+    atomic_write_text(path, "".join(json.dumps(asdict(q)) + "\n" for q in quarantined))
+    first = quarantined[0]
+    log(f"{len(quarantined)} problem row(s) quarantined (reasons in {path}); first: row {first.row_index} "
+        f"{first.field}: {first.reason}")  # fmt: skip
 
 
 def _write_rejected(out_path: Path, rejected: list[Rejected], log: Log) -> None:

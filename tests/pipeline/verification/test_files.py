@@ -135,10 +135,13 @@ def test_verify_command(tmp_path):
         timeout=300,
         env=dict(os.environ),
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # 1: some solution rows were rejected (their reasons are on file)
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["verified"] == 6 and summary["verdicts"]["accepted"] == 4
+    assert summary["verified"] == 6 and summary["verdicts"]["accepted"] == 4 and summary["rejected"] == 3
     assert "verified 6/6" in done.stderr
+    rejected = [json.loads(line) for line in (tmp_path / "V.jsonl.rejected.jsonl").read_text().splitlines()]
+    assert any("was quarantined: input_output: not valid JSON" in r["reason"] for r in rejected)
+    assert (tmp_path / "V.jsonl.quarantined-problems.jsonl").exists()
 
 
 def test_unreachable_docker_engine_is_a_clear_error(tmp_path):
