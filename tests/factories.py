@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from pipeline.common.layout import DataLayout
 from schemas import (
@@ -22,90 +26,33 @@ from schemas import (
     write_parquet,
 )
 
-STDIN = Problem(
-    id="apps/1",
-    source="apps",
-    source_id="1",
-    statement="Add two numbers.",
-    test_style=TestStyle.STDIN,
-    tests=(TestCase("1 2\n", "3\n"),),
-)
-CALL = Problem(
-    id="taco/q-1",
-    source="taco",
-    source_id="q-1",
-    statement="Add.",
-    test_style=TestStyle.CALL,
-    tests=(TestCase("[1, 2]", "3"),),
-    fn_name="add",
-)
-ASSERT = Problem(
-    id="mbpp/2",
-    source="mbpp",
-    source_id="2",
-    statement="Add.",
-    test_style=TestStyle.ASSERT,
-    tests=(TestCase("assert add(1, 2) == 3", ""),),
-    fn_name="add",
-)
-TRAJECTORY = Trajectory(
-    id="t1",
-    problem_id="apps/1",
-    profile=Profile.LONG,
-    teacher_model="m",
-    params_hash="h",
-    sample_index=0,
-    reasoning="think",
-    answer="```python\nprint(3)\n```",
-    code="print(3)",
-    prompt_tokens=10,
-    completion_tokens=20,
-    reasoning_tokens=5,
-    finish_reason="stop",
-    truncated=False,
-    latency_s=0.5,
-    server_url="http://127.0.0.1:8000/v1",
-)
-VERIFICATION = Verification(
-    problem_id="apps/1",
-    solution_id="t1",
-    verdict=Verdict.ACCEPTED,
-    passed=1,
-    total=1,
-    time_s=0.1,
-    tests=(TestResult(0, Verdict.ACCEPTED, 0.1),),
-)
-ROW = DatasetRow(
-    id="r1",
-    question="Add two numbers.",
-    response="Reasoning... print(3)",
-    token_num=12,
-    problem_id="apps/1",
-    source="apps",
-    teacher_model="m",
-    profile=Profile.SHORT,
-    verdict=Verdict.ACCEPTED,
-    passed=1,
-    total=1,
-    difficulty="simple",
-    params_hash="h",
-    trajectory_id="t1",
-)
+
+def problem(source: str, source_id: str, style: TestStyle, *tests: tuple[str, str], **fields) -> Problem:
+    """A Problem with its id made from source and source_id; `tests` as (input, output) pairs."""
+    fields.setdefault("statement", "Add.")
+    return Problem(id=f"{source}/{source_id}", source=source, source_id=source_id, test_style=style,
+                   tests=tuple(TestCase(i, o) for i, o in tests), **fields)  # fmt: skip
+
+
+STDIN = problem("apps", "1", TestStyle.STDIN, ("1 2\n", "3\n"), statement="Add two numbers.")
+CALL = problem("taco", "q-1", TestStyle.CALL, ("[1, 2]", "3"), fn_name="add")
+ASSERT = problem("mbpp", "2", TestStyle.ASSERT, ("assert add(1, 2) == 3", ""), fn_name="add")
+TRAJECTORY = Trajectory(id="t1", problem_id="apps/1", profile=Profile.LONG, teacher_model="m", params_hash="h",
+                        sample_index=0, reasoning="think", answer="```python\nprint(3)\n```", code="print(3)",
+                        prompt_tokens=10, completion_tokens=20, reasoning_tokens=5, finish_reason="stop",
+                        truncated=False, latency_s=0.5, server_url="http://127.0.0.1:8000/v1")  # fmt: skip
+VERIFICATION = Verification(problem_id="apps/1", solution_id="t1", verdict=Verdict.ACCEPTED, passed=1, total=1,
+                            time_s=0.1, tests=(TestResult(0, Verdict.ACCEPTED, 0.1),))  # fmt: skip
+ROW = DatasetRow(id="r1", question="Add two numbers.", response="Reasoning... print(3)", token_num=12,
+                 problem_id="apps/1", source="apps", teacher_model="m", profile=Profile.SHORT, verdict=Verdict.ACCEPTED,
+                 passed=1, total=1, difficulty="simple", params_hash="h", trajectory_id="t1")  # fmt: skip
 QUARANTINE = QuarantineRow(source="apps", row_index=3, record_id="apps-7", field="input_output", reason="not JSON")
 REMOVAL = RemovalRow("apps/2", RemovalStage.NEAR_DEDUP, "apps/1", 0.9, "minhash")
 
 
 def stdin_problem(*pairs, time_limit_s=1.0, memory_limit_mb=256) -> Problem:
-    return Problem(
-        id="t/double",
-        source="t",
-        source_id="double",
-        statement="Print twice the number.",
-        test_style=TestStyle.STDIN,
-        tests=tuple(TestCase(i, o) for i, o in pairs),
-        time_limit_s=time_limit_s,
-        memory_limit_mb=memory_limit_mb,
-    )
+    return problem("t", "double", TestStyle.STDIN, *pairs, statement="Print twice the number.",
+                   time_limit_s=time_limit_s, memory_limit_mb=memory_limit_mb)  # fmt: skip
 
 
 DOUBLE = stdin_problem(("21\n", "42\n"), ("5\n", "10\n"), ("0\n", "0\n"))
@@ -174,3 +121,30 @@ def write_stage_files(
             "verification", [(write_parquet(rows, Verification, layout.verification_file(shard)), len(rows))], shard
         )
     return layout
+
+
+def by_id(result) -> dict[str, Problem]:
+    """The problems of a NormalizedSource by id."""
+    return {p.id: p for p in result.problems}
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd: Path = REPO, timeout: float = 300, **env) -> subprocess.CompletedProcess:
+    """`trajforge ARGS` in a fresh process (offline), bounded in time; stdout and stderr captured."""
+    environment = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=environment)  # fmt: skip
+
+
+def assert_recipe_error(parse, data, message: str) -> None:
+    """`parse(data)` raises a RecipeError whose text contains `message` (the key path and why)."""
+    from pipeline.common.settings import RecipeError
+
+    try:
+        parse(data)
+    except RecipeError as err:
+        assert message in str(err), str(err)
+    else:
+        raise AssertionError(f"no RecipeError for {data!r}")

@@ -60,6 +60,12 @@ def complete_lines(path: Path) -> list[bytes]:
     return lines
 
 
+def verify_args(problems: Path, solutions: Path, out: Path, workers: int = 2) -> list[str]:
+    """The `trajforge verify` arguments the fault tests run (and kill, and run again)."""
+    return ["verify", "--problems", str(problems), "--solutions", str(solutions), "--out", str(out),
+            "--workers", str(workers)]  # fmt: skip
+
+
 def start_trajforge(args: list[str], log: Path) -> subprocess.Popen:
     """`trajforge ARGS` in its own process group (so a kill takes nothing else with it)."""
     with open(log, "wb") as out:  # the child keeps its own descriptor

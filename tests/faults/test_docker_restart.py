@@ -25,17 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import (
-    REPO,
-    complete_lines,
-    humaneval_problems,
-    kill_group,
-    remove_sandbox_containers_of,
-    run_trajforge,
-    start_trajforge,
-    write_jsonl,
-    write_problems,
-)
+from tests.faults import conftest as faults
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
@@ -58,7 +48,12 @@ def _dockerd_pid() -> int:
 def _start_engine() -> None:
     """scripts/docker.sh: starts dockerd (detached, in its own session) when `docker info` fails."""
     done = subprocess.run(
-        ["bash", "scripts/docker.sh"], cwd=REPO, capture_output=True, text=True, timeout=600, start_new_session=True
+        ["bash", "scripts/docker.sh"],
+        cwd=faults.REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        start_new_session=True,
     )
     assert done.returncode == 0 and _engine_answers(), f"dockerd did not come back:\n{done.stdout}\n{done.stderr}"
 
@@ -85,47 +80,37 @@ def engine():
 
 
 def test_engine_restart_mid_verify_never_fails_a_correct_solution(engine, tmp_path):
-    problems = humaneval_problems()
-    problems_file = write_problems(tmp_path / "problems.jsonl", problems)
+    problems = faults.humaneval_problems()
+    problems_file = faults.write_problems(tmp_path / "problems.jsonl", problems)
     solutions = [
         {"problem_id": p.id, "solution_id": f"canonical-{i}", "code": p.reference_solution}
         for p in problems
         for i in range(COPIES)
     ]
-    solutions_file = write_jsonl(tmp_path / "solutions.jsonl", solutions)
+    solutions_file = faults.write_jsonl(tmp_path / "solutions.jsonl", solutions)
     out, log = tmp_path / "V.jsonl", tmp_path / "verify.log"
-    args = [
-        "verify",
-        "--problems",
-        str(problems_file),
-        "--solutions",
-        str(solutions_file),
-        "--out",
-        str(out),
-        "--workers",
-        "2",
-    ]
+    args = faults.verify_args(problems_file, solutions_file, out)
 
-    process = start_trajforge(args, log)
+    process = faults.start_trajforge(args, log)
     try:
         deadline = time.monotonic() + 300
-        while len(complete_lines(out)) < 40:
+        while len(faults.complete_lines(out)) < 40:
             assert process.poll() is None, f"verify ended before the restart:\n{log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.05)
-        restarted_at = len(complete_lines(out))
+        restarted_at = len(faults.complete_lines(out))
         started = time.monotonic()
         engine()
         restart_s = time.monotonic() - started
         assert process.poll() is None, "verify finished during the restart: it did not cover the fault"
         code = process.wait(timeout=600)
     finally:
-        kill_group(process)
-        left = remove_sandbox_containers_of(process.pid)
+        faults.kill_group(process)
+        left = faults.remove_sandbox_containers_of(process.pid)
     assert code == 0, f"verify did not survive the engine restart:\n{log.read_text()[-3000:]}"
     assert left == 0, "containers the restart stopped (or never started) were left behind"
 
-    rows = [json.loads(line) for line in complete_lines(out)]
+    rows = [json.loads(line) for line in faults.complete_lines(out)]
     first_pass = Counter(r["verdict"] for r in rows)
     assert len(rows) == len({(r["problem_id"], r["solution_id"]) for r in rows}) == len(solutions)
     assert set(first_pass) <= {"accepted", "sandbox_error"}, (
@@ -141,9 +126,9 @@ def test_engine_restart_mid_verify_never_fails_a_correct_solution(engine, tmp_pa
         [r["tests"][0]["detail"] for r in rows if r["verdict"] == "sandbox_error"][:3],
     )
 
-    code, summary = run_trajforge(args, tmp_path / "resume.log")  # re-verifies sandbox_error rows only
+    code, summary = faults.run_trajforge(args, tmp_path / "resume.log")  # re-verifies sandbox_error rows only
     assert code == 0 and summary["verified"] == 0 and summary["skipped"] == len(solutions), summary
-    final = [json.loads(line) for line in complete_lines(out)]
+    final = [json.loads(line) for line in faults.complete_lines(out)]
     assert len(final) == len({(r["problem_id"], r["solution_id"]) for r in final}) == len(solutions)
     assert Counter(r["verdict"] for r in final) == {"accepted": len(solutions)}
     print(

@@ -20,6 +20,7 @@ from tests.faults.conftest import (
     remove_sandbox_containers_of,
     run_trajforge,
     start_trajforge,
+    verify_args,
     write_jsonl,
     write_problems,
 )
@@ -131,17 +132,7 @@ def test_verify_killed_mid_run_resumes_to_the_uninterrupted_verdicts(tmp_path):
     killed, reference = tmp_path / "killed.jsonl", tmp_path / "reference.jsonl"
 
     def verify(out: Path) -> list[str]:
-        return [
-            "verify",
-            "--problems",
-            str(problems_file),
-            "--solutions",
-            str(solutions_file),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-        ]
+        return verify_args(problems_file, solutions_file, out)
 
     process = start_trajforge(verify(killed), tmp_path / "first.log")
     try:

@@ -4,20 +4,11 @@ import pytest
 
 from sandbox.verify import Solution, verify_one
 from schemas import Problem, TestCase, TestStyle, Verdict
-from tests.factories import DOUBLE, DOUBLE_SOLUTION, stdin_problem
+from tests.factories import DOUBLE, DOUBLE_SOLUTION, problem, stdin_problem
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
-ADD = Problem(
-    id="t/add",
-    source="t",
-    source_id="add",
-    statement="Add.",
-    test_style=TestStyle.CALL,
-    tests=(TestCase("[1, 2]", "3"), TestCase("[10, -4]", "[6]")),
-    fn_name="add",
-    time_limit_s=1.0,
-)
+ADD = problem("t", "add", TestStyle.CALL, ("[1, 2]", "3"), ("[10, -4]", "[6]"), fn_name="add", time_limit_s=1.0)
 CHECK = Problem(
     id="t/inc",
     source="t",

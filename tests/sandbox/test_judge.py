@@ -27,14 +27,18 @@ def test_equivalent_outputs_match(actual, expected):
 @pytest.mark.parametrize(
     ("actual", "expected", "words"),
     [
-        ("1\n", "1\n2\n", "missing output"),
+        *[(a, e, "missing output") for a, e in (("1\n", "1\n2\n"), ("", "5\n"))],
         ("1\n2\n3\n", "1\n2\n", "extra output"),
-        ("", "5\n", "missing output"),
-        ("1000000\n", "1000001\n", "line 1"),
-        ("0.31\n", "0.3\n", "line 1"),
-        ("1 2 3\n", "1 2\n", "line 1"),
-        ("yes\n", "YES\n", "line 1"),
-        ("nan\n", "nan2\n", "line 1"),
+        *[
+            (a, e, "line 1")
+            for a, e in (
+                ("1000000\n", "1000001\n"),
+                ("0.31\n", "0.3\n"),
+                ("1 2 3\n", "1 2\n"),
+                ("yes\n", "YES\n"),
+                ("nan\n", "nan2\n"),
+            )
+        ],  # fmt: skip
         ("1\n\n2\n", "1\n2\n", "line 2"),
         # a blank line between two lines with text is still a line (LiveCodeBench compares lines)
         ("\n1\n2\n", "1\n\n2\n", "line 2"),

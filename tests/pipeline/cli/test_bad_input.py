@@ -4,7 +4,6 @@ reason, verdict). Every command runs under a time bound. Verification uses the p
 (no isolation needed for these programs) so the table stays fast."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,17 +12,16 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+from tests.factories import run_cli
+
 TIME_BOUND_S = 120
 
 GOOD_PROBLEM = {"id": "file/p1", "source": "file", "source_id": "p1", "statement": "Double it.", "test_style": "stdin",
                 "tests": [{"input": "2\n", "output": "4\n"}]}  # fmt: skip
 
 
-def trajforge(*args, cwd: Path, timeout: float = TIME_BOUND_S, **popen) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=env, **popen)  # fmt: skip
+def trajforge(*args, cwd: Path, timeout: float = TIME_BOUND_S) -> subprocess.CompletedProcess:
+    return run_cli(*args, cwd=cwd, timeout=timeout)
 
 
 def jsonl(path: Path, rows) -> Path:

@@ -1,21 +1,13 @@
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import datasets
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[3]
-TRAJFORGE = [sys.executable, "-m", "pipeline.cli"]
+from tests.factories import REPO, run_cli
 
 
 def _run(args, tmp_path, **env):
-    return subprocess.run(
-        TRAJFORGE + args, cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, **env}
-    )
+    return run_cli(*args, **env)
 
 
 @pytest.mark.slow

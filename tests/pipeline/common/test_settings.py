@@ -4,6 +4,7 @@ import yaml
 from pipeline.common.settings import DEFAULT_RECIPE, RECIPES_DIR, RecipeError
 from pipeline.problems.settings import parse_problems_recipe, problems_recipe
 from pipeline.problems.sources.registry import all_source_names
+from tests.factories import assert_recipe_error
 
 
 def test_shipped_recipes_parse_and_name_known_sources():
@@ -47,9 +48,7 @@ def test_production_recipe_decontaminates_against_the_benchmarks():
     ],
 )
 def test_bad_recipes_fail_with_the_key_named(data, message):
-    with pytest.raises(RecipeError) as info:
-        parse_problems_recipe(data)
-    assert message in str(info.value)
+    assert_recipe_error(parse_problems_recipe, data, message)
 
 
 def test_missing_and_broken_recipe_files(tmp_path):

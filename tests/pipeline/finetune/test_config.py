@@ -11,6 +11,7 @@ from pipeline.finetune.config import (
     parse_finetune_recipe,
     with_overrides,
 )
+from tests.factories import assert_recipe_error
 
 
 def test_cpu_recipe_is_the_embedded_model_with_lora():
@@ -88,9 +89,7 @@ def test_schedulers_are_transformers_scheduler_types():
     ],
 )
 def test_bad_recipes_fail_with_the_key_named(data, message):
-    with pytest.raises(RecipeError) as info:
-        parse_finetune_recipe(data)
-    assert message in str(info.value)
+    assert_recipe_error(parse_finetune_recipe, data, message)
 
 
 def test_section_must_be_a_mapping_and_present(tmp_path):

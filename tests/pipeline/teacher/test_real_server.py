@@ -5,8 +5,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -20,7 +18,7 @@ from pipeline.teacher.sampling import HttpBackend, plan, sample
 from pipeline.teacher.server import ManagedServer
 from pipeline.teacher.store import TrajectoryStore
 from schemas import Profile
-from tests.factories import CALL, DOUBLE
+from tests.factories import CALL, DOUBLE, run_cli
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]
@@ -125,23 +123,6 @@ def test_sample_command_with_a_dead_server_fails_clearly(tmp_path):
         )
         + "\n"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "sample",
-            "--problems",
-            str(problems),
-            "--recipe",
-            str(recipe),
-            "--out",
-            str(tmp_path / "t.jsonl"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 1
-    assert "giving up after 2 attempts" in done.stderr and "127.0.0.1:9" in done.stderr
+    done = run_cli("sample", "--problems", problems, "--recipe", recipe, "--out", tmp_path / "t.jsonl", timeout=120)
+    assert done.returncode == 3  # probed before sampling: no request retries against a dead server
+    assert "no teacher server answers at http://127.0.0.1:9/v1" in done.stderr

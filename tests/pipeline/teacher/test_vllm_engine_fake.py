@@ -10,18 +10,9 @@ from pipeline.teacher.store import TrajectoryStore
 from pipeline.teacher.vllm_engine import VLLMEngineBackend
 from tests.factories import DOUBLE
 
-PROFILE = SamplingProfile(
-    name="long",
-    model="Qwen/QwQ-32B",
-    system_prompt="",
-    instructions="Think.",
-    temperature=0.6,
-    top_p=0.9,
-    max_tokens=128,
-    n=2,
-    seed=7,
-    extra={"top_k": 20, "min_p": 0.05, "repetition_penalty": 1.1, "skip_special_tokens": False},
-)
+EXTRA = {"top_k": 20, "min_p": 0.05, "repetition_penalty": 1.1, "skip_special_tokens": False}
+PROFILE = SamplingProfile(name="long", model="Qwen/QwQ-32B", system_prompt="", instructions="Think.", temperature=0.6,
+                          top_p=0.9, max_tokens=128, n=2, seed=7, extra=EXTRA)  # fmt: skip
 
 
 @dataclass

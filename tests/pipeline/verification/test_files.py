@@ -1,12 +1,10 @@
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.verification.files import verify_files
+from tests.factories import run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 REPO = Path(__file__).resolve().parents[3]
@@ -114,27 +112,7 @@ def test_rerun_skips_finished_work_and_redoes_sandbox_errors(tmp_path, docker_po
 def test_verify_command(tmp_path):
     problems, solutions = _write(tmp_path)
     out = tmp_path / "V.jsonl"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "verify",
-            "--problems",
-            str(problems),
-            "--solutions",
-            str(solutions),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ),
-    )
+    done = run_cli("verify", "--problems", problems, "--solutions", solutions, "--out", out, "--workers", 2)
     assert done.returncode == 1, done.stderr  # 1: some solution rows were rejected (their reasons are on file)
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["verified"] == 6 and summary["verdicts"]["accepted"] == 4 and summary["rejected"] == 3
@@ -146,24 +124,16 @@ def test_verify_command(tmp_path):
 
 def test_unreachable_docker_engine_is_a_clear_error(tmp_path):
     problems, solutions = _write(tmp_path)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "verify",
-            "--problems",
-            str(problems),
-            "--solutions",
-            str(solutions),
-            "--out",
-            str(tmp_path / "V.jsonl"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    done = run_cli(
+        "verify",
+        "--problems",
+        problems,
+        "--solutions",
+        solutions,
+        "--out",
+        tmp_path / "V.jsonl",
         timeout=120,
-        env={**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+        DOCKER_HOST="unix:///nonexistent/docker.sock",
     )
     assert done.returncode == 3
     assert "Docker engine is not reachable" in done.stderr and "--backend process" in done.stderr

@@ -5,28 +5,12 @@ import pytest
 from pipeline.problems.sources import apps, taco
 from pipeline.problems.sources.base import MalformedRow, normalize_rows
 from schemas import TestCase, TestStyle
+from tests.factories import by_id
 
 
 @pytest.fixture
 def result(normalize_fixture):
     return normalize_fixture(apps.SPEC)
-
-
-def by_id(result):
-    return {p.id: p for p in result.problems}
-
-
-def test_spec_is_production():
-    assert apps.SPEC.name == "apps"
-    assert apps.SPEC.hub_path == "json"
-    assert apps.SPEC.hub_kwargs == {
-        "data_files": {
-            "train": "hf://datasets/codeparrot/apps/train.jsonl",
-            "test": "hf://datasets/codeparrot/apps/test.jsonl",
-        }
-    }
-    assert apps.SPEC.id_column == "problem_id"
-    assert apps.SPEC.license == "MIT"
 
 
 def test_taco_shares_the_input_output_parser():
@@ -91,7 +75,7 @@ def test_call_inputs_that_are_not_lists_are_one_argument():
         ({"inputs": ["1"]}, "inputs and outputs must be lists"),
         ({"inputs": [], "outputs": []}, "no tests"),
         ({"inputs": [{"a": 1}], "outputs": ["1"]}, "string or a list of lines"),
-    ],
+    ],  # fmt: skip
 )
 def test_input_output_errors(spec, reason):
     with pytest.raises(MalformedRow) as err:

@@ -5,29 +5,12 @@ import pytest
 from pipeline.problems.sources import code_contests
 from pipeline.problems.sources.base import normalize_rows
 from schemas import TestCase, TestStyle
+from tests.factories import by_id
 
 
 @pytest.fixture
 def result(normalize_fixture):
     return normalize_fixture(code_contests.SPEC)
-
-
-def by_id(result):
-    return {p.id: p for p in result.problems}
-
-
-def test_spec_is_production():
-    spec = code_contests.SPEC
-    assert (spec.name, spec.hub_path, spec.id_column, spec.license) == (
-        "code_contests",
-        "deepmind/code_contests",
-        "name",
-        "CC-BY-4.0",
-    )
-    assert (
-        spec.hub_kwargs == {"columns": code_contests.COLUMNS}
-        and "untranslated_description" not in spec.hub_kwargs["columns"]
-    )
 
 
 def test_only_the_columns_used_are_read(load_fixture):

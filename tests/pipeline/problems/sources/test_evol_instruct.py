@@ -11,13 +11,6 @@ def result(normalize_fixture):
     return normalize_fixture(evol_instruct.SPEC)
 
 
-def test_spec_is_production():
-    assert evol_instruct.SPEC.name == "evol_instruct"
-    assert evol_instruct.SPEC.hub_path == "nickrosh/Evol-Instruct-Code-80k-v1"
-    assert evol_instruct.SPEC.hub_kwargs == {}
-    assert evol_instruct.SPEC.default_split == "train"
-
-
 def test_rows_become_unverifiable_problems(result):
     assert [p.id for p in result.problems] == ["evol_instruct/q-5351c6193fe9fbb5", "evol_instruct/q-203a59ca8094f85f"]
     first, second = result.problems

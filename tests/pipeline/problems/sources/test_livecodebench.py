@@ -8,6 +8,7 @@ import pytest
 from pipeline.problems.sources import livecodebench
 from pipeline.problems.sources.base import MalformedRow, normalize_rows
 from schemas import TestCase, TestStyle
+from tests.factories import by_id
 
 
 def compress(payload: bytes) -> str:
@@ -17,18 +18,6 @@ def compress(payload: bytes) -> str:
 @pytest.fixture
 def result(normalize_fixture):
     return normalize_fixture(livecodebench.SPEC)
-
-
-def by_id(result):
-    return {p.id: p for p in result.problems}
-
-
-def test_spec_is_production():
-    base = "hf://datasets/livecodebench/code_generation_lite"
-    spec = livecodebench.SPEC
-    assert (spec.name, spec.hub_path, spec.default_split, spec.id_column) == ("livecodebench", "json", "train",
-                                                                               "question_id")  # fmt: skip
-    assert spec.hub_kwargs == {"data_files": {"train": f"{base}/test*.jsonl"}}  # release_latest: every file
 
 
 @pytest.mark.parametrize(

@@ -5,36 +5,25 @@ import pytest
 from pipeline.problems.sources import mbpp
 from pipeline.problems.sources.base import normalize_rows
 from schemas import TestCase, TestStyle
+from tests.factories import by_id
 
 
 @pytest.fixture
 def full(normalize_fixture):
+    """Config `full` (the spec's default): `text`, `test_setup_code`, `challenge_test_list`."""
     return normalize_fixture(mbpp.SPEC)
 
 
 @pytest.fixture
 def sanitized(normalize_fixture):
+    """Config `sanitized`, the hand-checked subset: `prompt`, `test_imports`, the same task ids."""
     return normalize_fixture(mbpp.SPEC, name="sanitized")
-
-
-def by_id(result):
-    return {p.id: p for p in result.problems}
-
-
-def test_spec_is_production():
-    assert mbpp.SPEC.name == "mbpp"
-    assert mbpp.SPEC.hub_path == "google-research-datasets/mbpp"
-    assert mbpp.SPEC.hub_kwargs == {"name": "full"}
-    assert mbpp.SPEC.id_column == "task_id"
-    assert mbpp.SPEC.license == "CC-BY-4.0"
 
 
 def test_full_config_good_and_bad_rows(full):
     assert [p.id for p in full.problems] == ["mbpp/11", "mbpp/700"]
-    assert [(q.row_index, q.record_id, q.field) for q in full.quarantine] == [
-        (2, "701", "test_list"),
-        (3, "702", "code"),
-    ]
+    assert [(q.row_index, q.record_id, q.field) for q in full.quarantine] == [(2, "701", "test_list"),
+                                                                              (3, "702", "code")]  # fmt: skip
     assert full.quarantine[0].reason == "missing or empty"
     assert full.quarantine[1].reason.startswith("reference code does not parse")
 
@@ -106,11 +95,6 @@ def test_in_memory_malformed_rows():
     ]
     out = normalize_rows(mbpp.SPEC, rows)
     assert [p.id for p in out.problems] == ["mbpp/5"]
-    assert [(q.row_index, q.field) for q in out.quarantine] == [
-        (1, "task_id"),
-        (2, "text"),
-        (3, "code"),
-        (4, "tests[0].input"),
-        (5, "test_list"),
-    ]
+    assert [(q.row_index, q.field) for q in out.quarantine] == [(1, "task_id"), (2, "text"), (3, "code"),
+                                                                (4, "tests[0].input"), (5, "test_list")]  # fmt: skip
     assert out.quarantine[2].reason == "reference code defines no function"

@@ -17,13 +17,6 @@ def prime_rows(normalize_fixture):
     return normalize_fixture(open_r1.SPEC, repo="PrimeIntellect/verifiable-coding-problems")
 
 
-def test_spec_is_production():
-    assert open_r1.SPEC.name == "open_r1"
-    assert open_r1.SPEC.hub_path == "open-r1/verifiable-coding-problems-python"
-    assert open_r1.SPEC.hub_kwargs == {}
-    assert open_r1.SPEC.id_column == "problem_id"
-
-
 def test_struct_form_good_and_bad_rows(open_r1_rows):
     assert [p.id for p in open_r1_rows.problems] == ["open_r1/vfc_100001", "open_r1/vfc_100002"]
     assert [(q.row_index, q.record_id, q.field) for q in open_r1_rows.quarantine] == [

@@ -5,13 +5,11 @@ import subprocess
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from pipeline.problems.sources import stdio_builtin
 from pipeline.problems.sources.base import load_hub_rows, normalize_rows
-from pipeline.problems.sources.registry import source_spec
 from pipeline.problems.text import ngrams, words
 from schemas import Problem, TestStyle
 
@@ -29,18 +27,6 @@ def problems(rows):
     result = normalize_rows(SPEC, rows)
     assert result.quarantine == []
     return result.problems
-
-
-def test_spec_is_production():
-    assert SPEC.name == "stdio_builtin"
-    assert SPEC.hub_path == "json"
-    assert SPEC.hub_kwargs == {"data_files": str(stdio_builtin.DATA_PATH)}
-    assert SPEC.license == "Apache-2.0"
-    assert SPEC.id_column == "id"
-    assert SPEC.package_rows is stdio_builtin.package_rows
-    assert source_spec("stdio_builtin") is SPEC
-    assert stdio_builtin.DATA_PATH == Path(stdio_builtin.__file__).resolve().parent / "data" / "stdio_problems.jsonl"
-    assert stdio_builtin.DATA_PATH.is_file()
 
 
 def test_every_row_normalizes_and_validates(rows, problems):

@@ -6,28 +6,12 @@ from pipeline.problems.sources import taco
 from pipeline.problems.sources.base import normalize_rows
 from pipeline.problems.sources.tests_format import content_id
 from schemas import TestCase, TestStyle
+from tests.factories import by_id
 
 
 @pytest.fixture
 def result(normalize_fixture):
     return normalize_fixture(taco.SPEC)
-
-
-def by_id(result):
-    return {p.id: p for p in result.problems}
-
-
-def test_spec_is_production():
-    assert taco.SPEC.name == "taco"
-    assert taco.SPEC.hub_path == "arrow"
-    assert taco.SPEC.hub_kwargs == {
-        "data_files": {
-            "train": "hf://datasets/BAAI/TACO/train/*.arrow",
-            "test": "hf://datasets/BAAI/TACO/test/*.arrow",
-        }
-    }
-    assert taco.SPEC.license == "Apache-2.0"
-    assert taco.SPEC.normalize is taco.normalize
 
 
 def test_good_rows_come_through_and_bad_rows_are_quarantined(result):
@@ -101,14 +85,7 @@ def test_lists_of_lines_unknown_difficulty_and_no_solutions(result):
 
 @pytest.mark.parametrize(
     "text, seconds",
-    [
-        ("2 seconds", 2.0),
-        ("1 second", 1.0),
-        ("0.5 seconds", 0.5),
-        ("None", 6.0),
-        ("", 6.0),
-        (None, 6.0),
-    ],
+    [("2 seconds", 2.0), ("1 second", 1.0), ("0.5 seconds", 0.5), ("None", 6.0), ("", 6.0), (None, 6.0)],  # fmt: skip
 )
 def test_time_limit(text, seconds):
     assert taco.time_limit_seconds(text) == seconds
@@ -116,12 +93,7 @@ def test_time_limit(text, seconds):
 
 @pytest.mark.parametrize(
     "text, megabytes",
-    [
-        ("256 megabytes", 256),
-        ("64 MB", 64),
-        ("None", 512),
-        (None, 512),
-    ],
+    [("256 megabytes", 256), ("64 MB", 64), ("None", 512), (None, 512)],  # fmt: skip
 )
 def test_memory_limit(text, megabytes):
     assert taco.memory_limit_megabytes(text) == megabytes
