@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.cli.train import add_train_commands, comma_ints, positive_int, progress
 from pipeline.common.layout import DataLayout
-from pipeline.common.settings import DEFAULT_RECIPE, RecipeError, parse
+from pipeline.common.settings import DEFAULT_RECIPE, RecipeError, load_recipe, parse
 from pipeline.common.tables import markdown_table
 from pipeline.evaluation.compare import EvalSettings
 from pipeline.finetune.config import CPU_RECIPE
@@ -76,11 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         ("sample_trajectories", key, {"trajectories": {"config": {"recipe": recipe}}})
         for key in problem_shards.get_partition_keys()
     ]
-    evaluation = {
-        "budgets": comma_ints(args.eval_budgets, "--eval-budgets"),
-        "problem_limit": args.eval_limit,
-        "answer_tokens": args.eval_answer_tokens,
-    }
+    evaluation = evaluation_settings(args)
     steps += [
         ("build_dataset", None, {}),
         (
@@ -88,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
             None,
             {
                 "finetuned_model": {"config": {"recipe": str(Path(args.finetune_recipe).resolve())}},
-                "model_eval": {"config": evaluation},
+                "model_eval": {"config": {**evaluation, "budgets": list(evaluation["budgets"])}},
             },
         ),
     ]
@@ -127,12 +123,18 @@ def _validate_before_work(args: argparse.Namespace) -> None:
     problems_recipe(args.recipe)
     teacher_recipe(args.recipe)
     finetune_recipe(args.finetune_recipe)
-    evaluation = {
-        "budgets": comma_ints(args.eval_budgets, "--eval-budgets"),
-        "problem_limit": args.eval_limit,
-        "answer_tokens": args.eval_answer_tokens,
-    }
-    parse(EvalSettings, evaluation, "trajforge run")
+    evaluation_settings(args)
+
+
+def evaluation_settings(args: argparse.Namespace) -> dict:
+    """The held-out evaluation's settings: the recipe's `evaluation:` section, then the flags given."""
+    from dataclasses import asdict
+
+    section = dict(load_recipe(args.recipe).get("evaluation") or {})
+    flags = {"budgets": comma_ints(args.eval_budgets, "--eval-budgets") if args.eval_budgets else None,
+             "problem_limit": args.eval_limit, "answer_tokens": args.eval_answer_tokens}  # fmt: skip
+    section.update({key: value for key, value in flags.items() if value is not None})
+    return asdict(parse(EvalSettings, section, "evaluation"))
 
 
 def _print_summary(layout: DataLayout, shards: list[str]) -> None:
@@ -282,17 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--finetune-recipe", default=str(CPU_RECIPE), help="fine-tuning recipe (default: CPU LoRA)")
     run.add_argument(
         "--eval-budgets",
-        default=",".join(map(str, EvalSettings.budgets)),
-        help="thinking budgets of the held-out evaluation, comma-separated",
+        default=None,
+        help="thinking budgets of the held-out evaluation, comma-separated (default: the recipe's evaluation:)",
     )
     run.add_argument(
-        "--eval-limit", type=positive_int, default=EvalSettings.problem_limit, help="held-out problems evaluated"
+        "--eval-limit", type=positive_int, default=None, help="held-out problems evaluated (default: the recipe's)"
     )
     run.add_argument(
         "--eval-answer-tokens",
-        type=int,
-        default=EvalSettings.answer_tokens,
-        help="answer tokens after the budget is hit",
+        type=positive_int,
+        default=None,
+        help="pass-2 tokens after the budget is hit (default: the recipe's; Z1 gives pass 2 the full budget)",
     )
     run.set_defaults(handler=_run)
 

@@ -105,9 +105,15 @@ def filter_verified(
             )
             dropped.append(Dropped("dataset", t.id, "not_verified", why))
             continue
-        rejected = rejection_reason(t.reasoning, t.completion_tokens, settings.filters)
+        if t.truncated or t.finish_reason == "length":  # cut at max_tokens: its code is a draft
+            dropped.append(
+                Dropped("dataset", t.id, "truncated", f"{t.profile.value}: stopped at {t.completion_tokens} tokens")
+            )
+            continue
+        # the whole response: teachers that reason inline (QwQ-Preview, SmolLM2) leave `reasoning` empty
+        rejected = rejection_reason(stw_response(t.reasoning, t.answer), t.completion_tokens, settings.filters)
         if rejected is not None:
-            dropped.append(Dropped("dataset", t.id, *rejected))
+            dropped.append(Dropped("dataset", t.id, rejected[0], f"{t.profile.value}: {rejected[1]}"))
             continue
         kept[t.problem_id].append((t, v))
     return kept, dropped

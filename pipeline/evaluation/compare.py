@@ -23,7 +23,11 @@ class EvalSettings:
     budgets: tuple[Count, ...] = Field(
         default=(32, 96), min_length=1, description="Thinking budgets (pass-1 max tokens), a small Table-6 curve."
     )
-    answer_tokens: Count = Field(default=64, description="Pass 2's tokens, after 'I overthought it, ...'.")
+    answer_tokens: Count = Field(
+        default=4096,
+        description="Pass 2's tokens, after 'I overthought it, ...': Z1 gives pass 2 the full generation budget "
+        "again (a CPU recipe may choose less; the report prints it).",
+    )
     problem_limit: Count | None = Field(default=6, description="Held-out problems evaluated (first N by id).")
     batch_size: Count = Field(default=8, description="Generations per forward batch.")
     cpu_threads: Count | None = Field(

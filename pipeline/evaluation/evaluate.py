@@ -46,7 +46,7 @@ class EvalSample:
     answer_tokens: int
     budget_hit: bool
     text: str  # the full response (pass 1 [+ phrase + pass 2])
-    code: str  # what was run: the last Python block of `text`
+    code: str  # what was run: the last Python block of the scored text (pass 2's when the budget was hit)
     generation_s: float  # wall time of the (model, budget) batch, divided by its problems
 
 
@@ -63,15 +63,26 @@ class EvalRow:
     budget_hit_rate: float
     avg_answer_tokens: float  # pass-2 tokens, over all problems (0 for those that stopped in time)
     sandbox_errors: int
+    accepted_after_pass_2: int = 0  # accepted answers that came from pass 2 (the budget was hit)
+
+    @property
+    def pass_2_share(self) -> float:
+        """Share of the accepted answers that the window produced (pass 2 after the phrase)."""
+        return self.accepted_after_pass_2 / self.accepted if self.accepted else 0.0
 
 
 @dataclass
 class EvalReport:
     rows: list[EvalRow]
     samples: list[EvalSample]
+    answer_tokens: int = 0  # pass 2's budget, a recipe choice printed with the table
 
     def table(self) -> str:
-        return markdown_table(self.rows)
+        header = (
+            "Shifted Thinking Window: pass 1 up to the thinking budget; when it is hit, pass 2 continues after "
+            f"the phrase with up to {self.answer_tokens} answer tokens, and pass 2's output is scored."
+        )
+        return header + "\n\n" + markdown_table(self.rows)
 
 
 def check_held_out(problems: Sequence[Problem], allow_non_eval: bool = False) -> None:
@@ -118,44 +129,26 @@ def aggregate(samples: Sequence[EvalSample]) -> list[EvalRow]:
                 budget_hit_rate=sum(s.budget_hit for s in group) / n,
                 avg_answer_tokens=sum(s.answer_tokens for s in group) / n,
                 sandbox_errors=sum(s.verdict == Verdict.SANDBOX_ERROR.value for s in group),
+                accepted_after_pass_2=sum(s.verdict == Verdict.ACCEPTED.value and s.budget_hit for s in group),
             )
         )
     return rows
 
 
-EVAL_COLUMNS = (
-    "model",
-    "budget",
-    "problems",
-    "pass@1",
-    "avg thinking tokens",
-    "budget hit",
-    "avg answer tokens",
-    "sandbox errors",
-)
+EVAL_COLUMNS = ("model", "budget", "problems", "pass@1", "avg thinking tokens", "budget hit", "avg answer tokens",
+                "accepted via pass 2", "sandbox errors")  # fmt: skip
+
+
+def _cells(r: EvalRow) -> tuple:
+    return (r.model, r.budget, r.problems, f"{100 * r.pass_at_1:.1f}% ({r.accepted})", f"{r.avg_thinking_tokens:.1f}",
+            f"{100 * r.budget_hit_rate:.1f}%", f"{r.avg_answer_tokens:.1f}",
+            f"{100 * r.pass_2_share:.1f}% ({r.accepted_after_pass_2})", r.sandbox_errors)  # fmt: skip
 
 
 def markdown_table(rows: Sequence[EvalRow]) -> str:
     """The evaluation table, one line per (model, budget)."""
-    cells = [
-        dict(
-            zip(
-                EVAL_COLUMNS,
-                (
-                    r.model,
-                    r.budget,
-                    r.problems,
-                    f"{100 * r.pass_at_1:.1f}% ({r.accepted})",
-                    f"{r.avg_thinking_tokens:.1f}",
-                    f"{100 * r.budget_hit_rate:.1f}%",
-                    f"{r.avg_answer_tokens:.1f}",
-                    r.sandbox_errors,
-                ),
-            )
-        )
-        for r in rows
-    ]
-    return tables.markdown_table(cells, EVAL_COLUMNS, numeric=EVAL_COLUMNS[1:])
+    return tables.markdown_table([dict(zip(EVAL_COLUMNS, _cells(r))) for r in rows], EVAL_COLUMNS,
+                                 numeric=EVAL_COLUMNS[1:])  # fmt: skip
 
 
 def plot_curve(rows: Sequence[EvalRow], path: str | Path, title: str = "pass@1 vs thinking tokens") -> Path:
@@ -221,7 +214,7 @@ def to_sample(
         problem_id=problem.id,
         model=model,
         budget=budget,
-        code=extract_code(result.text),
+        code=extract_code(result.scored_text),
         generation_s=round(seconds, 3),
         **generated,
         **outcome,
@@ -262,13 +255,13 @@ def evaluate(
                 f"{per_problem * len(problems):.1f}s ({tokens / max(per_problem * len(problems), 1e-9):.1f} tok/s)"
             )
             generated += [(name, budget, p, r, per_problem) for p, r in zip(problems, results)]
-    solutions = [Solution(p.id, sample_id(name, budget), r.text) for name, budget, p, r, _ in generated]
+    solutions = [Solution(p.id, sample_id(name, budget), r.scored_text) for name, budget, p, r, _ in generated]
     verdicts = {(v.problem_id, v.solution_id): v for v in verify_all(by_id, solutions, executor, workers, settings)}
     samples = [
         to_sample(p, name, budget, r, verdicts[(p.id, sample_id(name, budget))], secs)
         for name, budget, p, r, secs in generated
     ]
-    report = EvalReport(aggregate(samples), samples)
+    report = EvalReport(aggregate(samples), samples, answer_tokens)
     if out_dir is not None:
         paths = write_report(report, out_dir)
         log(f"evaluation written: {', '.join(str(p) for p in paths.values())}")

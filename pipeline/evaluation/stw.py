@@ -30,10 +30,17 @@ class StwResult:
     thinking_tokens: int  # pass-1 tokens (the stop token included when it stopped by itself)
     budget_hit: bool  # pass 1 used the whole budget without stopping: pass 2 ran
     answer_tokens: int  # pass-2 tokens; 0 when there was no pass 2
+    answer_text: str = ""  # pass 2's own text (when the budget was hit)
 
     @property
     def total_tokens(self) -> int:
         return self.thinking_tokens + self.answer_tokens
+
+    @property
+    def scored_text(self) -> str:
+        """What Z1 scores: pass 2's output for a row that hit the budget, pass 1's otherwise. (Scoring
+        pass 1 + phrase + pass 2 would pair an unclosed fence of pass 1 with pass 2's fence.)"""
+        return self.answer_text if self.budget_hit else self.text
 
 
 class Generator(Protocol):
@@ -130,6 +137,7 @@ class LocalGenerator:
                     thinking_tokens=len(ids),
                     budget_hit=i in second,
                     answer_tokens=len(pass2),
+                    answer_text=self.tokenizer.decode(pass2, skip_special_tokens=True),
                 )
             )
         return results

@@ -107,6 +107,7 @@ class ServerGenerator:
             thinking,
             budget_hit=True,
             answer_tokens=self._count(second.content, second.completion_tokens),
+            answer_text=second.content,
         )
 
     async def _continue_chat(self, client: TeacherClient, question: str, pass1: str, answer_tokens: int) -> Completion:

@@ -3,8 +3,8 @@ from dataclasses import replace
 import pytest
 
 from pipeline.dataset.assemble import AssemblySettings, assemble, difficulty, question_text
-from schemas import Verdict
-from tests.factories import CALL, DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS
+from schemas import Profile, Verdict
+from tests.factories import CALL, DOUBLE, LOOP, PROBLEMS, TRAJECTORIES, VERIFICATIONS, traj, verdict
 
 
 def test_shortest_accepted_per_profile_failed_kept_apart_and_removals_counted():
@@ -31,3 +31,23 @@ def test_question_includes_the_code_to_complete():
     assert question_text(DOUBLE) == DOUBLE.statement
     call = replace(CALL, starter_code="def add(a, b):")
     assert question_text(call).endswith("```python\ndef add(a, b):\n```")
+
+
+def test_repetition_is_measured_on_the_whole_response_of_inline_reasoning_teachers():
+    """QwQ-Preview and SmolLM2 reason inline: `reasoning` is empty and the loop is in `answer`."""
+    looping = replace(traj("inline", DOUBLE, Profile.LONG, 300), reasoning="",
+                      answer=LOOP + "```python\nprint(int(input()) * 2)\n```")  # fmt: skip
+    fine = replace(traj("fine", DOUBLE, Profile.LONG, 300), reasoning="")
+    result = assemble({DOUBLE.id: DOUBLE}, [looping, fine], [verdict("inline", DOUBLE), verdict("fine", DOUBLE)])
+    assert [r.id for r in result.accepted] == ["fine"]
+    assert [(d.record_id, d.reason) for d in result.dropped] == [("inline", "repetitive")]
+    assert result.dropped[0].detail.startswith("long: ")
+
+
+def test_a_response_cut_at_max_tokens_is_not_accepted_on_its_draft_code():
+    cut = replace(traj("cut", DOUBLE, Profile.SHORT, 192), truncated=True, finish_reason="length")
+    result = assemble({DOUBLE.id: DOUBLE}, [cut], [verdict("cut", DOUBLE)])  # its draft code even passed
+    assert result.accepted == [] and result.failed == []
+    assert [(d.record_id, d.reason) for d in result.dropped] == [("cut", "truncated")] and result.removed == {
+        "truncated": 1
+    }

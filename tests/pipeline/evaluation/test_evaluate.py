@@ -17,11 +17,12 @@ from pipeline.evaluation.evaluate import (
     check_held_out,
     evaluate,
     markdown_table,
+    to_sample,
     write_report,
 )
 from pipeline.evaluation.stw import CONTINUATION_PHRASE, StwResult
 from pipeline.problems.sources import humaneval, stdio_builtin
-from schemas import Split, Verdict
+from schemas import Split, Verdict, Verification
 from tests.factories import DOUBLE
 
 
@@ -58,11 +59,13 @@ SAMPLES = [
 def test_aggregate_by_hand():
     rows = aggregate(SAMPLES)
     assert rows == [
-        # 2 of 4 accepted; (8+8+3+8)/4 thinking; 3 of 4 hit; (10+20+0+30)/4 answer; 1 sandbox error
-        EvalRow("z1", 8, 4, 2, 0.5, 6.75, 0.75, 15.0, 1),
+        # 2 of 4 accepted; (8+8+3+8)/4 thinking; 3 of 4 hit; (10+20+0+30)/4 answer; 1 sandbox error;
+        # of the 2 accepted, p1 hit the budget (its answer came from pass 2) and p3 stopped in time
+        EvalRow("z1", 8, 4, 2, 0.5, 6.75, 0.75, 15.0, 1, accepted_after_pass_2=1),
         EvalRow("base", 8, 2, 0, 0.0, 7.0, 0.5, 2.5, 0),
-        EvalRow("z1", 64, 2, 2, 1.0, 52.0, 0.5, 3.5, 0),
+        EvalRow("z1", 64, 2, 2, 1.0, 52.0, 0.5, 3.5, 0, accepted_after_pass_2=1),  # p2 hit the budget
     ]
+    assert [round(r.pass_2_share, 2) for r in rows] == [0.5, 0.0, 0.5]
 
 
 def test_markdown_table_is_aligned_and_complete():
@@ -190,3 +193,18 @@ def test_evaluate_end_to_end_in_the_docker_sandbox(eval_problems, local_generato
     assert {p.name for p in (tmp_path / "eval").iterdir()} == {"samples.parquet", "report.md", "curve.png"}
     assert pq.read_table(tmp_path / "eval" / "samples.parquet").num_rows == 18
     print("\n" + report.table())
+
+
+def test_a_budget_hit_row_with_an_unclosed_fence_in_pass_1_scores_pass_2s_program():
+    """Z1 scores pass 2's output when the budget was hit: pass 1's unclosed fence must not pair
+    with pass 2's fence (that "program" would be pass 1's draft + the phrase, a syntax error)."""
+    pass1 = "Plan: read n.\n```python\nn = int(input(\n"  # cut mid-code by the budget
+    pass2 = "```python\nprint(2 * int(input()))\n```"
+    result = StwResult(pass1 + CONTINUATION_PHRASE + pass2, 8, True, 12, answer_text=pass2)
+    assert result.scored_text == pass2
+    problem = replace(DOUBLE, split=Split.EVAL)
+    verification = Verification(problem.id, "z1@8", Verdict.ACCEPTED, 3, 3, 0.1)
+    sample = to_sample(problem, "z1", 8, result, verification, 0.5)
+    assert sample.code == "print(2 * int(input()))" and sample.text == result.text
+    stopped = StwResult("```python\nprint(1)\n```", 5, False, 0)
+    assert stopped.scored_text == stopped.text  # a row that stopped in time: pass 1 is scored

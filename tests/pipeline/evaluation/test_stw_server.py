@@ -47,7 +47,8 @@ def test_completions_mode_renders_the_chat_locally_and_appends_pass1_and_the_phr
     # BOS dropped from the text: the server's tokenizer adds it back
     assert second["prompt"] == "[user]q?[assistant]let me think" + CONTINUATION_PHRASE
     assert second["max_tokens"] == 32 and second["temperature"] == 0 and "messages" not in second
-    assert result == StwResult("let me think" + CONTINUATION_PHRASE + "```python\nx = 1\n```", 8, True, 6)
+    assert result == StwResult("let me think" + CONTINUATION_PHRASE + "```python\nx = 1\n```", 8, True, 6,
+                               answer_text="```python\nx = 1\n```")  # fmt: skip
 
 
 def test_chat_mode_continues_the_assistant_message_the_vllm_way():
@@ -65,7 +66,9 @@ def test_chat_mode_continues_the_assistant_message_the_vllm_way():
     ]
     assert second["continue_final_message"] is True and second["add_generation_prompt"] is False
     assert second["max_tokens"] == 16 and second["temperature"] == 0
-    assert result == StwResult("let me think" + CONTINUATION_PHRASE + "the answer", 8, True, 3)
+    assert result == StwResult(
+        "let me think" + CONTINUATION_PHRASE + "the answer", 8, True, 3, answer_text="the answer"
+    )
 
 
 def test_a_pass_that_stops_in_time_makes_one_request():
