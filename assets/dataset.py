@@ -121,8 +121,10 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     if layout.reference_verification_file().exists():
         for v in read_parquet(layout.reference_verification_file(), Verification):
             references[v.problem_id.split("/", 1)[0]][v.verdict.value] += 1
+    variants_file = layout.report("variants.json")
+    variants = json.loads(variants_file.read_text()) if variants_file.exists() else []
     card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed,
-                      source_rows(summary, references))  # fmt: skip
+                      source_rows(summary, references), variants)  # fmt: skip
     image = card.parent / HISTOGRAM
     return dg.MaterializeResult(
         metadata={

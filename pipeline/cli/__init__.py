@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     ]
     evaluation = evaluation_settings(args)
     steps += [
-        ("build_dataset", None, {}),
+        ("build_dataset", None, {"dataset": {"config": dataset_settings(args)}}),
         (
             "train_and_evaluate",
             None,
@@ -124,6 +124,17 @@ def _validate_before_work(args: argparse.Namespace) -> None:
     teacher_recipe(args.recipe)
     finetune_recipe(args.finetune_recipe)
     evaluation_settings(args)
+    dataset_settings(args)
+
+
+def dataset_settings(args: argparse.Namespace) -> dict:
+    """The recipe's `dataset:` section (variants, filters, ...), checked; launchpad-shaped."""
+    from dataclasses import asdict
+
+    from pipeline.dataset.settings import DatasetSettings
+
+    settings = asdict(parse(DatasetSettings, load_recipe(args.recipe).get("dataset") or {}, "dataset"))
+    return {**settings, "variants": list(settings["variants"])}
 
 
 def evaluation_settings(args: argparse.Namespace) -> dict:

@@ -7,10 +7,11 @@ the fine-tuning job's length-harmonizing loss) and one config per requested Sky-
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,7 +22,7 @@ from pipeline.dataset.assemble import AssemblySettings, filter_verified, select
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
-from pipeline.dataset.variants import write_variants
+from pipeline.dataset.variants import VariantOutcome, write_variants
 from schemas import (
     DatasetRow,
     Dropped,
@@ -33,6 +34,7 @@ from schemas import (
     to_table,
     write_parquet,
 )
+from schemas.atomic import atomic_write_text
 
 STAGE = "dataset"
 
@@ -42,6 +44,7 @@ class BuiltDataset:
     configs: dict[str, list[DatasetRow]]
     dropped: list[Dropped]
     files: dict[str, list[Path]]
+    variants: list[VariantOutcome] = field(default_factory=list)
 
     @property
     def removed(self) -> Counter:
@@ -95,13 +98,16 @@ def build_dataset(
     harmonized, kept_rows = length_harmonized_table(every_verified.accepted + every_verified.failed, pruner)
     files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
     configs["length_harmonized"] = kept_rows
-    if variants:
-        by_id = {t.id: t for t in trajectories}
-        for name, paths in write_variants(assembled.accepted, by_id, variants, out_dir, target_bytes).items():
-            files[name], configs[name] = paths, assembled.accepted
+    outcomes = write_variants(assembled.accepted, variants, out_dir, target_bytes) if variants else []
+    report = [{"config": o.name, "rows": o.rows, "changed": o.changed, "excluded": o.excluded,
+               "published": o.published, "note": o.note} for o in outcomes]  # fmt: skip
+    atomic_write_text(layout.report("variants.json"), json.dumps(report, indent=2))
+    for outcome in outcomes:
+        if outcome.published:
+            files[outcome.name], configs[outcome.name] = list(outcome.files), assembled.accepted
     for config in layout.hub_configs():  # a config of an earlier build (another variant) must not linger
         if not files.get(config):
             shutil.rmtree(layout.hub_config_dir(config))
     write_parquet(assembled.dropped, Dropped, layout.dropped_file(STAGE))
     layout.write_manifest(STAGE, [(p, pq.read_metadata(p).num_rows) for paths in files.values() for p in paths])
-    return BuiltDataset(configs, assembled.dropped, files)
+    return BuiltDataset(configs, assembled.dropped, files, outcomes)

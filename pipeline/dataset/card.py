@@ -91,6 +91,19 @@ def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
     return path
 
 
+def _variants_section(variants: Sequence[dict]) -> str:
+    """Sky-T1 perturbations: rows changed against `default`; a mostly unchanged one is not published."""
+    if not variants:
+        return ""
+    rows = [{**v, "unchanged": v["rows"] - v["changed"], "published": "yes" if v["published"] else f"no: {v['note']}"}
+            for v in variants]  # fmt: skip
+    columns = ["config", "rows", "changed", "unchanged", "excluded", "published"]
+    return ("## Perturbed variants (Sky-T1)\n\nEach variant holds the `default` rows the perturbation can act on, "
+            "every response perturbed (`excluded`: rows with nothing to perturb, e.g. one thinking step); the rows "
+            "it actually changed are counted, and a variant that changed fewer than 90 % is not published.\n\n"
+            + markdown_table(rows, columns, numeric=["rows", "changed", "unchanged", "excluded"]) + "\n")  # fmt: skip
+
+
 SOURCE_TABLE_COLUMNS = (*SOURCE_COLUMNS, "references_run", "references_accepted")
 
 
@@ -116,6 +129,7 @@ def write_card(
     configs: Mapping[str, Sequence[DatasetRow]],
     removals: Mapping[str, int],
     sources: Sequence[dict] = (),
+    variants: Sequence[dict] = (),
 ) -> Path:
     """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals."""
     out_dir = Path(out_dir)
@@ -145,6 +159,7 @@ def write_card(
         "solutions did against their tests in the sandbox.\n\n"
         + markdown_table(sources, SOURCE_TABLE_COLUMNS, numeric=SOURCE_TABLE_COLUMNS[1:])
         + "\n",
+        _variants_section(variants),
         "## Removed before publishing\n\n" + _counts_table("reason", Counter(dict(removals))) + "\n",
     ]
     path = out_dir / "README.md"

@@ -135,14 +135,15 @@ def join_steps(steps: Sequence[str], sep: str | None = None) -> str:
     return "".join(out)
 
 
-def corrupt_digits(text: str, p: float, rng: random.Random) -> str:
-    """Replace each standalone number outside fenced code, with probability p, by randint(0, 10)."""
+def corrupt_digits(text: str, p: float, rng: random.Random, include_code: bool = False) -> str:
+    """Replace each standalone number, with probability p, by randint(0, 10): outside fenced code,
+    or everywhere with `include_code` (the paper's scope: the whole response, code included)."""
     _check_rate("p", p)
 
     def swap(m: re.Match[str]) -> str:
         return str(int(rng.random() * 11)) if rng.random() < p else m.group(0)  # uniform 0-10; randint is 3x slower
 
-    if "```" not in text:  # numbers never span lines: one pass over the text draws the same numbers
+    if include_code or "```" not in text:  # numbers never span lines: one pass draws the same numbers
         return NUMBER.sub(swap, text)
     lines = text.splitlines(keepends=True)
     return "".join(line if fenced else NUMBER.sub(swap, line) for line, fenced in zip(lines, _fence_flags(lines)))
@@ -184,11 +185,13 @@ def remove_reflection(text: str) -> str:
 
 
 def shuffle_steps(steps: Sequence[str], ratio: float, rng: random.Random) -> list[str]:
-    """Permute k = round(ratio * n) chosen positions so every one moves (a random cycle).
-
-    k = 1 is a no-op: a single position cannot be permuted among itself."""
+    """Permute k = round(ratio * n) chosen positions so every one moves (a random cycle); at least
+    two whenever ratio > 0 and there are two steps (one position cannot move among itself, and a
+    67 % shuffle of two steps must not silently be a no-op)."""
     _check_rate("ratio", ratio)
     out, k = list(steps), round(ratio * len(steps))
+    if ratio > 0 and len(steps) >= 2:
+        k = max(k, 2)
     if k < 2:
         return out
     positions = sorted(rng.sample(range(len(steps)), k))
@@ -247,6 +250,51 @@ def _structural(reasoning: str, op: Callable[[list[str]], list[str]]) -> str:
     trail = reasoning[len(reasoning.rstrip()) :]
     steps = split_steps(core)
     return lead + join_steps(op(steps), _detect_sep(steps)).rstrip() + trail
+
+
+_LAST_FENCE = re.compile(r"```[^\n]*\n(?:(?!```).)*```[^\n]*\s*\Z", re.DOTALL)
+
+
+def split_final_answer(response: str) -> tuple[str, str]:
+    """(thinking, final answer): the final answer is the response's last fenced code block and what
+    follows it; with no fence at the end, everything is thinking."""
+    match = _LAST_FENCE.search(response)
+    return (response, "") if match is None else (response[: match.start()], response[match.start() :])
+
+
+def perturbable(kind: str, response: str) -> bool:
+    """Whether a response has anything the perturbation works on: a number (digits), a reflection
+    phrase, two thinking steps (shuffle, delete) or one (insert). Rows without are excluded from
+    the variant (and counted), never published unchanged as if perturbed."""
+    if kind == "digits":
+        return NUMBER.search(response) is not None
+    thinking = split_final_answer(response)[0].strip()
+    if kind == "reflection":
+        return _PHRASE_RE.search(thinking) is not None
+    steps = len(split_steps(thinking)) if thinking else 0
+    return steps >= (1 if kind == "insert" else 2)
+
+
+def perturb_response(perturbation: Perturbation, response: str, donor: str | None, sample_key: str) -> str:
+    """The Sky-T1 perturbation of a whole response (reasoning inline or not, as it is published).
+
+    Digits: every standalone number anywhere, code included (the paper's scope). Reflection and
+    the structural ops (shuffle/delete/insert): the thinking before the final code block, whose
+    steps come from `split_steps`; the final answer stays last and untouched."""
+    p, rng = perturbation, sample_rng(perturbation.seed, sample_key)
+    if p.kind == "digits":
+        return corrupt_digits(response, p.rate, rng, include_code=True)
+    thinking, final = split_final_answer(response)
+    if p.kind == "reflection":
+        return (remove_reflection(thinking) if rng.random() < p.rate else thinking) + final
+    if p.kind == "insert" and donor is None:
+        raise ValueError("a donor response is required for kind 'insert'")
+    donor_thinking = split_final_answer(donor)[0].strip() if donor else ""
+    donor_steps = split_steps(donor_thinking) if donor_thinking else []
+    ops = {"shuffle": lambda s: shuffle_steps(s, p.rate, rng), "delete": lambda s: delete_steps(s, p.rate, rng),
+           "insert": lambda s: insert_steps(s, donor_steps, p.rate, rng)}  # fmt: skip
+    perturbed = _structural(thinking, ops[p.kind])
+    return perturbed + ("\n\n" if perturbed.strip() and final and not perturbed.endswith("\n") else "") + final
 
 
 def apply(

@@ -24,7 +24,7 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
         {shards[0]: TRAJECTORIES, **{s: [] for s in shards[1:]}},
         {shards[0]: VERIFICATIONS, **{s: [] for s in shards[1:]}},
     )
-    config = {"ops": {"dataset": {"config": {"variants": ["digits:0.5", "shuffle:1.0"], "variant_seed": 3}}}}
+    config = {"ops": {"dataset": {"config": {"variants": ["digits:1.0", "shuffle:1.0"], "variant_seed": 3}}}}
     result = dg.materialize(
         [dataset, dataset_card, hub_push, dataset_is_publishable],
         run_config=config,
@@ -46,11 +46,14 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
         assert len(datasets.load_dataset(str(hub), name=name, split="train")) == rows
     harmonized = datasets.load_dataset(str(hub), name="length_harmonized", split="train")
     assert {"reward", "weight"} <= set(harmonized.column_names)
-    shuffled = datasets.load_dataset(str(hub), name="shuffle-100", split="train")
-    assert set(shuffled["perturbation"]) == {"shuffle"} and set(shuffled["rate"]) == {1.0}
-    digits = datasets.load_dataset(str(hub), name="digits-50", split="train")
-    assert all(r.endswith("```python\nprint(int(input()) * 2)\n```") for r in digits["response"])  # answer intact
-    assert "shuffle-100" in (hub / "README.md").read_text()
+    digits = datasets.load_dataset(str(hub), name="digits-100", split="train")
+    assert set(digits["perturbation"]) == {"digits"} and set(digits["rate"]) == {1.0}
+    assert all("print(int(input()) * 2)" not in r for r in digits["response"])  # the code's numbers too (the paper)
+    # each default response has one thinking step ("Read n, print 2n."): shuffling changes nothing,
+    # so shuffle-100 is not published as if perturbed, and the card says why
+    assert not (hub / "shuffle-100").exists()
+    card = (hub / "README.md").read_text()
+    assert "| shuffle-100 |" in card and "not published" in card and "| digits-100  |" in card
 
 
 def test_launchpad_config_is_the_settings_declaration_and_validates_through_it(tmp_path):
