@@ -113,10 +113,11 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray
         keys = chunk.view(np.dtype((np.void, chunk.dtype.itemsize * rows))).ravel()
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
-        boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, boundaries):
-            if len(group) > 1:
-                pairs.append(_group_pairs(np.sort(group)))
+        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+        sizes = np.diff(np.append(starts, len(keys)))
+        # only buckets holding two or more rows make pairs: no array per bucket (a million per band)
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+            pairs.append(_group_pairs(np.sort(order[start : start + size])))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(pairs), axis=0)
@@ -186,7 +187,9 @@ def deduplicate(ids: Sequence[str], texts: Iterable[str], settings: DedupSetting
     first: dict[int, int] = {}
     removed: list[RemovalRow] = []
     survivors: list[int] = []
-    signature_chunks = []
+    # one preallocated index (rows x num_perm uint32), filled chunk by chunk: no concatenation copy
+    signatures = np.empty((len(ids), settings.num_perm), dtype=np.uint32)
+    filled = 0
     token_hashes = _TokenHashes()
     stream = iter(texts)
     for start in itertools.count(0, CHUNK_ROWS):
@@ -203,7 +206,8 @@ def deduplicate(ids: Sequence[str], texts: Iterable[str], settings: DedupSetting
                 survivors.append(row)
                 kept_tokens.append(token_list)
         if kept_tokens:
-            signature_chunks.append(minhash_signatures(kept_tokens, settings, token_hashes))
+            signatures[filled : filled + len(kept_tokens)] = minhash_signatures(kept_tokens, settings, token_hashes)
+            filled += len(kept_tokens)
     if len(survivors) < 2:
         return removed
-    return removed + _near_from_signatures([ids[i] for i in survivors], np.concatenate(signature_chunks), settings)
+    return removed + _near_from_signatures([ids[i] for i in survivors], signatures[:filled], settings)
