@@ -180,14 +180,34 @@ def _cluster_roots(size: int, pairs: np.ndarray) -> np.ndarray:
     return np.array([find(x) for x in range(size)])
 
 
+def _exact_firsts(keys: np.ndarray) -> np.ndarray:
+    """For each row, the first row with the same key (itself when it is the first)."""
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
+    group_first = order[np.maximum.accumulate(np.where(starts, np.arange(n), 0))]
+    firsts = np.empty(n, dtype=np.int64)
+    firsts[order] = group_first
+    return firsts
+
+
+def _compact(signatures: np.ndarray, rows: np.ndarray, block: int = CHUNK_ROWS) -> np.ndarray:
+    """signatures[rows] moved to the front in place (rows ascending), a block at a time: no copy of
+    the whole index (rows[j] >= j, so a block never overwrites a row a later block still reads)."""
+    for start in range(0, len(rows), block):
+        part = rows[start : start + block]
+        signatures[start : start + len(part)] = signatures[part]
+    return signatures[: len(rows)]
+
+
 def deduplicate(ids: Sequence[str], texts: Iterable[str], settings: DedupSettings) -> list[RemovalRow]:
     """Exact duplicates, then near duplicates among what is left: one tokenizing pass per row,
-    in chunks of CHUNK_ROWS, keeping only the signatures (not the tokens, nor the texts: `texts`
-    may stream from files) between chunks."""
-    first: dict[int, int] = {}
-    removed: list[RemovalRow] = []
-    survivors: list[int] = []
-    # one preallocated index (rows x num_perm uint32), filled chunk by chunk: no concatenation copy
+    in chunks of CHUNK_ROWS, keeping only the index between chunks (not the tokens, nor the texts:
+    `texts` may stream from files). The index is numpy arrays: an xxh3 key per row and a MinHash
+    signature per row with tokens, preallocated, so memory is the index and nothing per row in Python."""
+    keys = np.zeros(len(ids), dtype=np.uint64)
+    signed = np.zeros(len(ids), dtype=bool)
     signatures = np.empty((len(ids), settings.num_perm), dtype=np.uint32)
     filled = 0
     token_hashes = _TokenHashes()
@@ -198,16 +218,20 @@ def deduplicate(ids: Sequence[str], texts: Iterable[str], settings: DedupSetting
             break
         kept_tokens = []
         for row, token_list in enumerate((tokens(t) for t in chunk), start=start):
-            key = _exact_key(token_list)
-            kept = first.setdefault(key, row)
-            if kept != row:
-                removed.append(RemovalRow(ids[row], RemovalStage.EXACT_DEDUP, ids[kept], 1.0, f"xxh3:{key:016x}"))
-            elif token_list:
-                survivors.append(row)
+            keys[row] = _exact_key(token_list)
+            if token_list:
+                signed[row] = True
                 kept_tokens.append(token_list)
         if kept_tokens:
             signatures[filled : filled + len(kept_tokens)] = minhash_signatures(kept_tokens, settings, token_hashes)
             filled += len(kept_tokens)
+    firsts = _exact_firsts(keys)
+    duplicate = firsts != np.arange(len(ids))
+    removed = [RemovalRow(ids[row], RemovalStage.EXACT_DEDUP, ids[firsts[row]], 1.0, f"xxh3:{int(keys[row]):016x}")
+               for row in np.flatnonzero(duplicate).tolist()]  # fmt: skip
+    survivors = np.flatnonzero(signed & ~duplicate)
     if len(survivors) < 2:
         return removed
-    return removed + _near_from_signatures([ids[i] for i in survivors], signatures[:filled], settings)
+    signature_row = np.cumsum(signed) - 1  # a signed row's place in `signatures`
+    index = _compact(signatures, signature_row[survivors])
+    return removed + _near_from_signatures([ids[i] for i in survivors.tolist()], index, settings)
