@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -80,8 +80,21 @@ def _stage_all(recipe: ProblemsRecipe, staging: Path, log: Log) -> _Staged:
     return _Staged(sources, counts)
 
 
+class _ArrowIds(Sequence):
+    """The staged ids as one Arrow string array: a third of the memory of a list of str."""
+
+    def __init__(self, files: list[Path]):
+        self.array = pa.concat_arrays([pq.read_table(f, columns=["id"]).column("id").combine_chunks() for f in files])
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, i: int) -> str:
+        return self.array[i].as_py()
+
+
 def _dedup(staged: _Staged, recipe: ProblemsRecipe, log: Log) -> list[RemovalRow]:
-    ids = [row["id"] for row in iter_column(staged.problem_files, ["id"])]
+    ids = _ArrowIds(staged.problem_files)
     texts = (row["statement"] for row in iter_column(staged.problem_files, ["statement"]))
     removals = deduplicate(ids, texts, recipe.dedup)
     log(f"dedup: removed {len(removals):,} of {len(ids):,}")

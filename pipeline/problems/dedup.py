@@ -164,20 +164,38 @@ def _near_from_signatures(ids: Sequence[str], signatures: np.ndarray, settings: 
 
 
 def _cluster_roots(size: int, pairs: np.ndarray) -> np.ndarray:
-    """Union-find; every cluster's root is its smallest index (the one kept)."""
-    parent = list(range(size))
+    """Union-find over numpy parents (no Python object per row); every cluster's root is its
+    smallest index (the one kept)."""
+    parent = np.arange(size)
 
     def find(x: int) -> int:
         while parent[x] != x:
             parent[x] = parent[parent[x]]
-            x = parent[x]
+            x = int(parent[x])
         return x
 
     for a, b in pairs.tolist():
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    return np.array([find(x) for x in range(size)])
+    while True:  # pointer jumping until every row points at its root
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return parent
+        parent = grand
+
+
+class _Subset(Sequence):
+    """ids[rows[i]] without building a list of them (an id list is the biggest part of the index)."""
+
+    def __init__(self, ids: Sequence[str], rows: np.ndarray):
+        self.ids, self.rows = ids, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.ids[int(self.rows[i])]
 
 
 def _exact_firsts(keys: np.ndarray) -> np.ndarray:
@@ -234,4 +252,4 @@ def deduplicate(ids: Sequence[str], texts: Iterable[str], settings: DedupSetting
         return removed
     signature_row = np.cumsum(signed) - 1  # a signed row's place in `signatures`
     index = _compact(signatures, signature_row[survivors])
-    return removed + _near_from_signatures([ids[i] for i in survivors.tolist()], index, settings)
+    return removed + _near_from_signatures(_Subset(ids, survivors), index, settings)
