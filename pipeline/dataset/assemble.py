@@ -3,7 +3,8 @@
 Per problem, among the trajectories that passed every test: the shortest accepted one per
 profile (short and long), or all accepted ones (`selection: all`). Failed trajectories become
 rows of a separate `failed` split with their verdict (peers found execution filtering can hurt;
-the recipe chooses whether to publish it). Z1 filters (token budget, repetitive reasoning) run
+the recipe chooses whether to publish it), as do responses cut at max_tokens: their code is a
+draft, so even a passing verdict (kept as the sandbox gave it) does not make them accepted. Z1 filters (token budget, repetitive reasoning) run
 before selection and every removal is counted by reason.
 
 Difficulty comes from the problem's pass rate over all its verified samples:
@@ -118,18 +119,25 @@ def filter_verified(
             )
             dropped.append(Dropped("dataset", t.id, "not_verified", why))
             continue
-        if t.truncated or t.finish_reason == "length":  # cut at max_tokens: its code is a draft
-            dropped.append(
-                Dropped("dataset", t.id, "truncated", f"{t.profile.value}: stopped at {t.completion_tokens} tokens")
-            )
-            continue
         # the whole response: teachers that reason inline (QwQ-Preview, SmolLM2) leave `reasoning` empty
         rejected = rejection_reason(stw_response(t.reasoning, t.answer), t.completion_tokens, settings.filters)
         if rejected is not None:
             dropped.append(Dropped("dataset", t.id, rejected[0], f"{t.profile.value}: {rejected[1]}"))
             continue
+        if is_cut(t):  # its code is a draft: never accepted, kept with the failed ones
+            detail = f"{t.profile.value}: stopped at {t.completion_tokens} tokens; not in default, kept in failed"
+            dropped.append(Dropped("dataset", t.id, "truncated", detail))
         kept[t.problem_id].append((t, v))
     return kept, dropped
+
+
+def is_cut(t: Trajectory) -> bool:
+    """Cut at max_tokens (Z1 caps and counts these): whatever code it holds is a draft."""
+    return t.truncated or t.finish_reason == "length"
+
+
+def passed(t: Trajectory, v: Verification) -> bool:
+    return v.verdict is Verdict.ACCEPTED and not is_cut(t)
 
 
 def select(problems: dict[str, Problem], kept: dict, dropped: list[Dropped], settings: AssemblySettings) -> Assembly:
@@ -137,13 +145,13 @@ def select(problems: dict[str, Problem], kept: dict, dropped: list[Dropped], set
     accepted, failed = [], []
     for problem_id in sorted(kept):
         pairs = kept[problem_id]
-        rate = sum(v.verdict is Verdict.ACCEPTED for _, v in pairs) / len(pairs)
+        rate = sum(passed(t, v) for t, v in pairs) / len(pairs)
         label = difficulty(rate, settings)
         problem = problems[problem_id]
-        failed += [_row(problem, t, v, label) for t, v in pairs if v.verdict is not Verdict.ACCEPTED]
+        failed += [_row(problem, t, v, label) for t, v in pairs if not passed(t, v)]
         for profile in Profile:
             good = sorted(
-                ((t, v) for t, v in pairs if t.profile is profile and v.verdict is Verdict.ACCEPTED),
+                ((t, v) for t, v in pairs if t.profile is profile and passed(t, v)),
                 key=lambda tv: (tv[0].completion_tokens, tv[0].id),
             )
             chosen = good[:1] if settings.selection == "shortest" else good

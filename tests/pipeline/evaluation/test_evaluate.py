@@ -121,6 +121,7 @@ class ScriptedGenerator:
                 thinking,
                 budget <= 20,
                 12 if budget <= 20 else 0,
+                answer_text=f"```python\n{self.answers[q]}\n```" if budget <= 20 else "",
             )
             for q in questions
         ]

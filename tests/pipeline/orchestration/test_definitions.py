@@ -29,7 +29,7 @@ def test_problems_asset_materializes_in_process_and_checks_pass(tmp_path):
     assert metadata["dagster/row_count"].value >= 189
     assert metadata["train_problems"].value + metadata["eval_problems"].value == metadata["dagster/row_count"].value
     sources = {row.data["source"] for row in metadata["per_source"].value.records}
-    assert sources == {"humaneval", "stdio_builtin"}
+    assert sources == {"humaneval", "stdio_builtin", "total"}
     assert "dagster/column_schema" in metadata and "preview" in metadata
     assert (tmp_path / "problems" / "train.parquet").exists()
 
