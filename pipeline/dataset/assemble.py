@@ -4,8 +4,9 @@ Per problem, among the trajectories that passed every test: the shortest accepte
 profile (short and long), or all accepted ones (`selection: all`). Failed trajectories become
 rows of a separate `failed` split with their verdict (peers found execution filtering can hurt;
 the recipe chooses whether to publish it), as do responses cut at max_tokens: their code is a
-draft, so even a passing verdict (kept as the sandbox gave it) does not make them accepted. Z1 filters (token budget, repetitive reasoning) run
-before selection and every removal is counted by reason.
+draft, so even a passing verdict (kept as the sandbox gave it) does not make them accepted.
+Z1 filters (token budget, repetitive reasoning) run before selection and every removal is
+counted by reason.
 
 Difficulty comes from the problem's pass rate over all its verified samples:
 simple >= 0.75 > medium >= 0.25 > complex (thresholds in `AssemblySettings`).
