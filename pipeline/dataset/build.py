@@ -28,7 +28,6 @@ from schemas import (
     Dropped,
     Problem,
     Trajectory,
-    Verdict,
     Verification,
     read_parquet,
     to_table,
@@ -67,9 +66,13 @@ def read_stage_files(
     return {p.id: p for p in problems}, trajectories, verifications
 
 
-def length_harmonized_table(rows: list[DatasetRow], settings: PrunerSettings) -> tuple[pa.Table, list[DatasetRow]]:
-    """The kept verified rows (accepted and failed) with their O1-Pruner reward and weight columns."""
-    outcomes = [SampleOutcome(r.id, r.problem_id, r.token_num, r.verdict is Verdict.ACCEPTED) for r in rows]
+def length_harmonized_table(
+    accepted: list[DatasetRow], failed: list[DatasetRow], settings: PrunerSettings
+) -> tuple[pa.Table, list[DatasetRow]]:
+    """The kept verified rows with their O1-Pruner reward and weight columns. Correctness is the
+    assembly's (a response cut at max_tokens is failed even when its draft code passed)."""
+    rows = accepted + failed
+    outcomes = [SampleOutcome(r.id, r.problem_id, r.token_num, i < len(accepted)) for i, r in enumerate(rows)]
     harmonized = {h.sample_id: h for h in harmonize(outcomes, settings)}
     kept = [r for r in rows if r.id in harmonized]
     table = to_table(kept, DatasetRow)
@@ -95,7 +98,7 @@ def build_dataset(
     files = {
         name: write_shards(to_table(rows, DatasetRow), out_dir, name, target_bytes) for name, rows in configs.items()
     }
-    harmonized, kept_rows = length_harmonized_table(every_verified.accepted + every_verified.failed, pruner)
+    harmonized, kept_rows = length_harmonized_table(every_verified.accepted, every_verified.failed, pruner)
     files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
     configs["length_harmonized"] = kept_rows
     outcomes = write_variants(assembled.accepted, variants, out_dir, target_bytes) if variants else []

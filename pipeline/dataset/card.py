@@ -18,6 +18,14 @@ from schemas import DatasetRow
 HISTOGRAM = "token_lengths.png"
 
 
+CONFIG_NOTES = {
+    "default": ": accepted trajectories (passed every test), shortest per problem and profile",
+    "failed": ": trajectories that failed a test, or were cut at max_tokens (their code is a draft, so they are "
+    "never accepted, whatever their `verdict` column says)",
+    "length_harmonized": ": every verified row with its O1-Pruner reward and weight",
+}
+
+
 def configs_block(out_dir: Path, configs: Sequence[str], split: str = "train") -> str:
     """The card's YAML: `configs` (data files per config) and `dataset_info` (rows and bytes of
     the shards on disk). The sizes are not decoration: `datasets` caches a local folder's named
@@ -145,7 +153,7 @@ def write_card(
         "verified by running its code against the problem's tests in a sandbox.\n",
         "## Configs\n\n"
         + "\n".join(
-            f"- `{name}`: {len(rows):,} rows" + ("" if rows else " (empty: not written)")
+            f"- `{name}`: {len(rows):,} rows" + ("" if rows else " (empty: not written)") + CONFIG_NOTES.get(name, "")
             for name, rows in configs.items()
         )
         + "\n",

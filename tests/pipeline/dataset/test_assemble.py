@@ -70,3 +70,17 @@ def test_published_teacher_names_are_never_local_paths(model, published):
     row = assemble({DOUBLE.id: DOUBLE}, [replace(traj("a", DOUBLE, Profile.SHORT, 10), teacher_model=model)],
                    [verdict("a", DOUBLE)]).accepted[0]  # fmt: skip
     assert row.teacher_model == published and not row.teacher_model.startswith(("/", "~"))
+
+
+def test_o1_pruner_counts_a_cut_response_as_wrong_even_when_its_draft_passed():
+    from pipeline.dataset.build import length_harmonized_table
+    from pipeline.dataset.pruner import PrunerSettings
+
+    ok = traj("ok", DOUBLE, Profile.SHORT, 100)
+    cut = replace(traj("cut", DOUBLE, Profile.LONG, 200), truncated=True, finish_reason="length")
+    every = assemble({DOUBLE.id: DOUBLE}, [ok, cut], [verdict("ok", DOUBLE), verdict("cut", DOUBLE)],
+                     AssemblySettings(selection="all"))  # fmt: skip
+    table, _ = length_harmonized_table(every.accepted, every.failed, PrunerSettings(keep_per_problem=None))
+    reward = dict(zip(table.column("id").to_pylist(), table.column("reward").to_pylist()))
+    # by hand: mean length 150, accuracy 1/2, lambda 2: R = 150/len - 1 + 2 * (correct - 1/2)
+    assert reward == pytest.approx({"ok": 150 / 100 - 1 + 2 * 0.5, "cut": 150 / 200 - 1 - 2 * 0.5})
