@@ -49,6 +49,9 @@ class Profile(str, Enum):
     LONG = "long"
 
 
+TRUNCATED_REASONS = frozenset({"length", "max_tokens"})  # finish reasons of a response cut at max_tokens
+
+
 @dataclass(frozen=True, slots=True)
 class TestCase:
     __test__ = False

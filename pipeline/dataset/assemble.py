@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline.dataset.filters import FilterSettings, rejection_reason, stw_response
 from schemas import DatasetRow, Dropped, Problem, Profile, TestStyle, Trajectory, Verdict, Verification, validate
+from schemas.records import TRUNCATED_REASONS
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def filter_verified(
 
 def is_cut(t: Trajectory) -> bool:
     """Cut at max_tokens (Z1 caps and counts these): whatever code it holds is a draft."""
-    return t.truncated or t.finish_reason == "length"
+    return t.truncated or t.finish_reason in TRUNCATED_REASONS
 
 
 def passed(t: Trajectory, v: Verification) -> bool:

@@ -19,9 +19,9 @@ from pipeline.teacher.profiles import SamplingProfile, params_hash, render_messa
 from pipeline.teacher.store import TrajectoryStore
 from sandbox.extract import extract_code
 from schemas import Problem, Profile, Trajectory
+from schemas.records import TRUNCATED_REASONS
 
 Log = Callable[[str], None]
-TRUNCATED_REASONS = {"length", "max_tokens"}
 
 
 @dataclass(frozen=True)

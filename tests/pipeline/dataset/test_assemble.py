@@ -44,8 +44,9 @@ def test_repetition_is_measured_on_the_whole_response_of_inline_reasoning_teache
     assert result.dropped[0].detail.startswith("long: ")
 
 
-def test_a_response_cut_at_max_tokens_is_not_accepted_on_its_draft_code():
-    cut = replace(traj("cut", DOUBLE, Profile.SHORT, 192), truncated=True, finish_reason="length")
+@pytest.mark.parametrize(("truncated", "finish_reason"), [(True, "length"), (False, "length"), (False, "max_tokens")])
+def test_a_response_cut_at_max_tokens_is_not_accepted_on_its_draft_code(truncated, finish_reason):
+    cut = replace(traj("cut", DOUBLE, Profile.SHORT, 192), truncated=truncated, finish_reason=finish_reason)
     result = assemble({DOUBLE.id: DOUBLE}, [cut], [verdict("cut", DOUBLE)])  # its draft code even passed
     assert result.accepted == [] and [row.id for row in result.failed] == ["cut"]
     assert [(d.record_id, d.reason) for d in result.dropped] == [("cut", "truncated")] and result.removed == {
