@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -115,10 +115,18 @@ def _benchmark_index(staged: _Staged, recipe: ProblemsRecipe, eval_ids: set[str]
 
 
 def _decontaminate(staged: _Staged, index: BenchmarkIndex, skip: set[str], log: Log) -> list[RemovalRow]:
-    ids = [r["id"] for r in iter_column(staged.problem_files, ["id"]) if r["id"] not in skip]
+    checked = 0
+
+    def ids() -> Iterator[str]:  # streamed, like the texts: no list that grows with the data
+        nonlocal checked
+        for row in iter_column(staged.problem_files, ["id"]):
+            if row["id"] not in skip:
+                checked += 1
+                yield row["id"]
+
     texts = (r["statement"] for r in iter_column(staged.problem_files, ["id", "statement"]) if r["id"] not in skip)
-    removals = decontaminate(ids, texts, index)
-    log(f"decontamination: removed {len(removals):,} of {len(ids):,} training problems")
+    removals = decontaminate(ids(), texts, index)
+    log(f"decontamination: removed {len(removals):,} of {checked:,} training problems")
     return removals
 
 

@@ -15,7 +15,7 @@ Only the benchmark n-grams are held in memory, plus the hits of the rows that ha
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pipeline.problems.text import ngrams, words
 from schemas import RemovalRow, RemovalStage
@@ -68,7 +68,7 @@ class BenchmarkIndex:
         return RemovalRow(problem_id, RemovalStage.DECONTAMINATION, matched, len(hits) / total, " ".join(evidence))
 
 
-def decontaminate(ids: Sequence[str], texts: Sequence[str], index: BenchmarkIndex) -> list[RemovalRow]:
+def decontaminate(ids: Iterable[str], texts: Iterable[str], index: BenchmarkIndex) -> list[RemovalRow]:
     found: dict[str, tuple[set[Gram], int]] = {}
     for problem_id, text in zip(ids, texts):
         hits, total = index.hits(text)
