@@ -42,7 +42,7 @@ def _rows(files: list[Path]) -> list[DatasetRow]:
     return from_table(pa.concat_tables([pq.read_table(p) for p in files]), DatasetRow) if files else []
 
 
-@dg.asset(group_name="dataset", deps=["verification"], kinds={"parquet"})
+@dg.asset(group_name="dataset", deps=["verification", "reference_samples"], kinds={"parquet"})
 def dataset(
     context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage
 ) -> dg.MaterializeResult:
@@ -56,6 +56,7 @@ def dataset(
         settings.pruner(),
         target_bytes=settings.shard_mb * 1024 * 1024,
         variants=settings.perturbations(),
+        harmonize_from=settings.harmonize_from,
     )
     default = built.configs["default"]
     by_profile = collections.Counter(r.profile.value for r in default)
@@ -126,7 +127,7 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     variants_file = layout.report("variants.json")
     variants = json.loads(variants_file.read_text()) if variants_file.exists() else []
     card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed,
-                      source_rows(summary, references), variants)  # fmt: skip
+                      source_rows(summary, references), variants, _harmonized_settings(written))  # fmt: skip
     image = card.parent / HISTOGRAM
     return dg.MaterializeResult(
         metadata={
@@ -135,6 +136,17 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
             "path": dg.MetadataValue.path(str(card)),
         }
     )
+
+
+def _harmonized_settings(written: dict[str, list[Path]]) -> dict | None:
+    """lambda and how the samples were drawn, from the first `length_harmonized` row (every row has them)."""
+    files = written.get("length_harmonized")
+    if not files:
+        return None
+    first = pq.read_table(files[0]).slice(0, 1).to_pylist()
+    keep = ("harmonizing_lambda", "reference_model", "reference_k", "reference_temperature", "reference_top_p",
+            "reference_max_tokens")  # fmt: skip
+    return {k: v for k, v in first[0].items() if k in keep} if first else None
 
 
 class HubPushConfig(dg.Config):

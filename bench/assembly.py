@@ -175,7 +175,12 @@ def main() -> None:
         sampler = PssSampler(args.pss_interval)
         sampler.start()
         started = time.perf_counter()
-        built = build_dataset(DataLayout(data), [SHARD], variants=[parse_variant(v, args.seed) for v in VARIANTS])
+        built = build_dataset(
+            DataLayout(data),
+            [SHARD],
+            variants=[parse_variant(v, args.seed) for v in VARIANTS],
+            harmonize_from="teachers",  # synthetic data: no reference model sampled
+        )
         write_card(out, "bench", built.configs, built.removed)
         assembly = time.perf_counter() - started
         tree_pss_kib = sampler.stop()

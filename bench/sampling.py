@@ -1,13 +1,14 @@
-"""Teacher client benchmark against a real `transformers serve` of the embedded model.
+"""Teacher sampling benchmark: vLLM (the CPU build, `.venv-vllm`) against `transformers serve
+--continuous-batching`, the same embedded model and prompts, one server at a time, in one run.
 
-    .venv/bin/python bench/sampling.py [--requests 24] [--tokens 48] [--concurrency 4] [--json PATH]
+    .venv/bin/python bench/sampling.py [--tokens 256] [--levels 1 16 32] [--json PATH]
 
-1. Client overhead: the same 1-token chat request sent sequentially with raw `httpx` and with
-   `TeacherClient.chat` (retries, semaphore, parsing); reports mean latency of each and the
-   difference per request (the client's own cost).
-2. Throughput: `--requests` requests of `--tokens` tokens through `TeacherClient`, at
-   concurrency 1 and at `--concurrency` (the server runs with continuous batching);
-   reports completion tokens/s and the ratio.
+1. Throughput: at each level of requests in flight, 2 x level requests (4 at level 1) of up to
+   `--tokens` completion tokens through `TeacherClient`; completion tokens/s per server, and
+   vLLM's ratio to `transformers serve` at each level.
+2. Client overhead (on vLLM): the same 1-token chat request sent sequentially with raw `httpx` and
+   with `TeacherClient.chat` (retries, semaphore, parsing): the client's own cost per request.
+Each server's start time is reported too (vLLM: compile cache warm or cold, as found).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from pipeline.teacher.embedded import ensure_hf_folder  # noqa: E402
 from pipeline.teacher.server import ManagedServer  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Write a Python function that returns the sum of a list."}]
+LONG_PROMPT = [
+    {
+        "role": "user",
+        "content": "Explain in detail, step by step, how to implement merge sort in Python, "
+        "with the full code and a worked example.",
+    }
+]
+CPU_VLLM_ARGS = ("--dtype", "bfloat16", "--max-model-len", "2048")  # as recipes/default.yaml
 
 
 async def overhead(base_url: str, model: str, rounds: int) -> dict:
@@ -62,7 +71,7 @@ async def throughput(base_url: str, model: str, requests: int, tokens: int, conc
     params = {"max_tokens": tokens, "temperature": 0.7, "top_p": 0.95}
     async with TeacherClient(settings) as client:
         started = time.perf_counter()
-        results = await asyncio.gather(*(client.chat(model, PROMPT, params, seed=i) for i in range(requests)))
+        results = await asyncio.gather(*(client.chat(model, LONG_PROMPT, params, seed=i) for i in range(requests)))
         elapsed = time.perf_counter() - started
     generated = sum(c.completion_tokens for r in results for c in r)
     return rate(
@@ -70,38 +79,52 @@ async def throughput(base_url: str, model: str, requests: int, tokens: int, conc
     )
 
 
+def measure(server: ManagedServer, model: str, levels: list[int], tokens: int) -> list[dict]:
+    rows = []
+    for level in levels:
+        requests = 4 if level == 1 else 2 * level
+        row = asyncio.run(throughput(server.base_url, model, requests, tokens, level))
+        print(f"  {level:>3} in flight: {row['requests']} requests -> {row['tokens_per_s']} tokens/s", file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     print(machine_line(), file=sys.stderr)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=24)
-    parser.add_argument("--tokens", type=int, default=48)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--tokens", type=int, default=256)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 16, 32])
     parser.add_argument("--overhead-rounds", type=int, default=30)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     model = str(ensure_hf_folder(log=lambda m: print(m, file=sys.stderr)))
-    with ManagedServer.transformers(model) as server:
-        server.start(timeout_s=600)
-        cost = asyncio.run(overhead(server.base_url, model, args.overhead_rounds))
-        serial = asyncio.run(throughput(server.base_url, model, args.requests, args.tokens, 1))
-        parallel = asyncio.run(throughput(server.base_url, model, args.requests, args.tokens, args.concurrency))
-    result = {
-        "overhead": cost,
-        "serial": serial,
-        "concurrent": parallel,
-        "concurrency_speedup": round(parallel["tokens_per_s"] / serial["tokens_per_s"], 2),
+    servers = {
+        "vllm": ManagedServer.vllm(model, extra_args=CPU_VLLM_ARGS),
+        "transformers": ManagedServer.transformers(model),
     }
+    result: dict = {"tokens": args.tokens, "servers": {}}
+    for name, server in servers.items():
+        with server:
+            print(f"{name}: up in {server.started_in_s:.1f} s", file=sys.stderr)
+            result["servers"][name] = {"start_s": round(server.started_in_s, 1)}
+            result["servers"][name]["levels"] = measure(server, model, args.levels, args.tokens)
+            if name == "vllm":
+                result["overhead"] = asyncio.run(overhead(server.base_url, model, args.overhead_rounds))
+    vllm, hf = (result["servers"][n]["levels"] for n in ("vllm", "transformers"))
+    result["ratio"] = {str(a["concurrency"]): round(a["tokens_per_s"] / b["tokens_per_s"], 2) for a, b in zip(vllm, hf)}
+    print("| in flight | vLLM tokens/s | transformers serve tokens/s | vLLM / transformers |")
+    print("|---:|---:|---:|---:|")
+    for a, b in zip(vllm, hf):
+        level = a["concurrency"]
+        print(f"| {level} | {a['tokens_per_s']} | {b['tokens_per_s']} | {result['ratio'][str(level)]}x |")
+    starts = {n: s["start_s"] for n, s in result["servers"].items()}
+    print(f"server start: {starts}")
+    cost = result["overhead"]
     print(
         f"client overhead: raw httpx {cost['raw_httpx_ms']} ms, TeacherClient {cost['teacher_client_ms']} ms "
         f"per 1-token request -> {cost['overhead_ms']} ms ({cost['ratio']}x)"
     )
-    for row in (serial, parallel):
-        print(
-            f"concurrency {row['concurrency']}: {row['requests']} requests x {args.tokens} tokens -> "
-            f"{row['tokens_per_s']} tokens/s ({row['seconds']} s)"
-        )
-    print(f"concurrency {args.concurrency} vs 1: {result['concurrency_speedup']}x tokens/s")
     save_json(args.json, result)
 
 

@@ -47,6 +47,7 @@ class Verdict(str, Enum):
 class Profile(str, Enum):
     SHORT = "short"
     LONG = "long"
+    REFERENCE = "reference"  # O1-Pruner's pre-samples from the model being tuned, not a teacher's
 
 
 TRUNCATED_REASONS = frozenset({"length", "max_tokens"})  # finish reasons of a response cut at max_tokens
@@ -184,6 +185,7 @@ class Dropped:
     reason: str  # a slug: quarantined, exact_duplicate, near_duplicate, contaminated, over_token_budget, ...
     detail: str = ""  # what a human needs to check it (field and message, matched id, measured value)
     source: str = ""  # the problem source, where known
+    profile: str = ""  # dataset removals: the trajectory's profile (short, long), counted apart on the card
 
 
 RECORD_TYPES = (Problem, Trajectory, Verification, DatasetRow, QuarantineRow, RemovalRow, Dropped)

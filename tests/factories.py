@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -104,8 +105,10 @@ def write_stage_files(
     held_out: Iterable[Problem] = (),
     trajectories: Mapping[str, Sequence[Trajectory]] | None = None,
     verifications: Mapping[str, Sequence[Verification]] | None = None,
+    reference: tuple[Sequence[Trajectory], Sequence[Verification], dict] | None = None,
 ) -> DataLayout:
-    """Stage outputs written as the stages write them: files plus the manifests the next stage reads."""
+    """Stage outputs written as the stages write them: files plus the manifests the next stage reads.
+    `reference`: O1-Pruner's samples, their verdicts and how they were drawn (reference_samples)."""
     train, held_out = list(train), list(held_out)
     files = [
         (write_parquet(train, Problem, layout.problems_file("train")), len(train)),
@@ -120,6 +123,16 @@ def write_stage_files(
         layout.write_manifest(
             "verification", [(write_parquet(rows, Verification, layout.verification_file(shard)), len(rows))], shard
         )
+    if reference is not None:
+        samples, verdicts, sampled = reference
+        layout.reference_settings_file().parent.mkdir(parents=True, exist_ok=True)
+        layout.reference_settings_file().write_text(json.dumps(sampled))
+        files = [
+            (write_parquet(samples, Trajectory, layout.reference_samples_file()), len(samples)),
+            (write_parquet(verdicts, Verification, layout.reference_verdicts_file()), len(verdicts)),
+            (layout.reference_settings_file(), 1),
+        ]
+        layout.write_manifest("reference_samples", files)
     return layout
 
 

@@ -64,6 +64,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from pipeline.orchestration.definitions import defs
     from pipeline.orchestration.partitions import problem_shards
+    from pipeline.teacher.server import shared_servers
 
     recipe, data = str(Path(args.recipe).resolve()), str(Path(args.data).resolve())
     _validate_before_work(args)
@@ -78,33 +79,38 @@ def _run(args: argparse.Namespace) -> int:
     ]
     evaluation = evaluation_settings(args)
     steps += [
-        ("build_dataset", None, {"dataset": {"config": dataset_settings(args)}}),
+        (
+            "build_dataset",
+            None,
+            {"reference_samples": {"config": {"recipe": recipe}}, "dataset": {"config": dataset_settings(args)}},
+        ),
         (
             "train_and_evaluate",
             None,
             {
                 "finetuned_model": {"config": {"recipe": str(Path(args.finetune_recipe).resolve())}},
-                "model_eval": {"config": {**evaluation, "budgets": list(evaluation["budgets"])}},
+                "model_eval": {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in evaluation.items()}},
             },
         ),
     ]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    for job_name, partition, ops in steps:
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            run_config={**common, "ops": ops}, instance=instance, partition_key=partition, raise_on_error=False
-        )
-        failed_checks = [
-            e.asset_check_evaluation_data
-            for e in result.get_asset_check_evaluations()
-            if not e.passed and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
-        ]
-        label = job_name + (f"[{partition}]" if partition else "")
-        if not result.success or failed_checks:
-            for check in failed_checks:
-                print(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}", file=sys.stderr)
-            print(f"pipeline FAILED at {label} (run {result.run_id}); data in {data}")
-            return 1
-        progress(f"{label} succeeded (run {result.run_id})")
+    with shared_servers():  # one model's server serves every stage that asks for it, then stops
+        for job_name, partition, ops in steps:
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                run_config={**common, "ops": ops}, instance=instance, partition_key=partition, raise_on_error=False
+            )
+            failed_checks = [
+                e.asset_check_evaluation_data
+                for e in result.get_asset_check_evaluations()
+                if not e.passed and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
+            ]
+            label = job_name + (f"[{partition}]" if partition else "")
+            if not result.success or failed_checks:
+                for check in failed_checks:
+                    print(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}", file=sys.stderr)
+                print(f"pipeline FAILED at {label} (run {result.run_id}); data in {data}")
+                return 1
+            progress(f"{label} succeeded (run {result.run_id})")
     layout = DataLayout(data)
     _print_summary(layout, problem_shards.get_partition_keys())
     report = layout.evaluation_dir() / "report.md"
@@ -119,9 +125,11 @@ def _validate_before_work(args: argparse.Namespace) -> None:
     from pipeline.finetune.config import finetune_recipe
     from pipeline.problems.settings import problems_recipe
     from pipeline.teacher.config import teacher_recipe
+    from pipeline.teacher.reference import reference_settings
 
     problems_recipe(args.recipe)
     teacher_recipe(args.recipe)
+    reference_settings(args.recipe)
     finetune_recipe(args.finetune_recipe)
     evaluation_settings(args)
     dataset_settings(args)

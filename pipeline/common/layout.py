@@ -88,6 +88,20 @@ class DataLayout:
     def verification_file(self, shard: str) -> Path:
         return self.root / "verification" / f"{shard}.parquet"
 
+    # O1-Pruner's reference samples (the model being tuned), all shards in one file
+    def reference_store(self) -> Path:
+        return self.root / "reference" / "samples.jsonl"
+
+    def reference_samples_file(self) -> Path:
+        return self.root / "reference" / "samples.parquet"
+
+    def reference_verdicts_file(self) -> Path:
+        return self.root / "reference" / "verification.parquet"
+
+    def reference_settings_file(self) -> Path:
+        """How the reference samples were drawn (model, K, temperature, top_p, max_tokens)."""
+        return self.root / "reference" / "sampled.json"
+
     def reference_verification_file(self) -> Path:
         return self.root / "verification" / "reference.parquet"
 
@@ -167,15 +181,18 @@ class DataLayout:
         return path
 
     def dropped_counts(self, stages: Sequence[str]) -> dict[str, int]:
-        """'stage: reason' -> count, from the Dropped records each stage wrote."""
+        """'stage: reason' (plus ' (profile)' for a trajectory's removal) -> count, from the
+        Dropped records each stage wrote."""
         import pyarrow.parquet as pq
 
         counts: dict[str, int] = {}
         for stage in stages:
             path = self.dropped_file(stage)
             if path.exists():
-                for reason in pq.read_table(path, columns=["reason"]).column("reason").to_pylist():
-                    counts[f"{stage}: {reason}"] = counts.get(f"{stage}: {reason}", 0) + 1
+                table = pq.read_table(path, columns=["reason", "profile"])
+                for reason, profile in zip(table.column("reason").to_pylist(), table.column("profile").to_pylist()):
+                    key = f"{stage}: {reason}" + (f" ({profile})" if profile else "")
+                    counts[key] = counts.get(key, 0) + 1
         return dict(sorted(counts.items()))
 
     def manifest_paths(self, stage: str, keys: Sequence[str] = ("all",)) -> list[Path]:

@@ -119,16 +119,18 @@ def filter_verified(
                 if t.problem_id not in problems
                 else ("no verdict" if v is None else "sandbox error")
             )
-            dropped.append(Dropped("dataset", t.id, "not_verified", why))
+            dropped.append(Dropped("dataset", t.id, "not_verified", why, profile=t.profile.value))
             continue
         # the whole response: teachers that reason inline (QwQ-Preview, SmolLM2) leave `reasoning` empty
         rejected = rejection_reason(stw_response(t.reasoning, t.answer), t.completion_tokens, settings.filters)
         if rejected is not None:
-            dropped.append(Dropped("dataset", t.id, rejected[0], f"{t.profile.value}: {rejected[1]}"))
+            dropped.append(
+                Dropped("dataset", t.id, rejected[0], f"{t.profile.value}: {rejected[1]}", profile=t.profile.value)
+            )
             continue
         if is_cut(t):  # its code is a draft: never accepted, kept with the failed ones
             detail = f"{t.profile.value}: stopped at {t.completion_tokens} tokens; not in default, kept in failed"
-            dropped.append(Dropped("dataset", t.id, "truncated", detail))
+            dropped.append(Dropped("dataset", t.id, "truncated", detail, profile=t.profile.value))
         kept[t.problem_id].append((t, v))
     return kept, dropped
 

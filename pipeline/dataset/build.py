@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipeline.common.layout import DataLayout, require_unique
 from pipeline.dataset.assemble import AssemblySettings, filter_verified, select
+from pipeline.dataset.filters import FilterSettings
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
@@ -36,6 +38,8 @@ from schemas import (
 from schemas.atomic import atomic_write_text
 
 STAGE = "dataset"
+REFERENCE_STAGE = "reference_samples"
+NO_FILTER = FilterSettings(token_budget=sys.maxsize, max_repetition=1.0)  # a share of repeats is never > 1
 
 
 @dataclass
@@ -67,10 +71,12 @@ def read_stage_files(
 
 
 def length_harmonized_table(
-    accepted: list[DatasetRow], failed: list[DatasetRow], settings: PrunerSettings
+    accepted: list[DatasetRow], failed: list[DatasetRow], settings: PrunerSettings, sampled: dict | None = None
 ) -> tuple[pa.Table, list[DatasetRow]]:
-    """The kept verified rows with their O1-Pruner reward and weight columns. Correctness is the
-    assembly's (a response cut at max_tokens is failed even when its draft code passed)."""
+    """The kept verified rows with their O1-Pruner reward and weight columns, plus what sampled
+    them (`sampled`: reference_model, reference_k, reference_temperature, reference_top_p).
+    Correctness is the assembly's (a response cut at max_tokens is failed even when its draft
+    code passed)."""
     rows = accepted + failed
     outcomes = [SampleOutcome(r.id, r.problem_id, r.token_num, i < len(accepted)) for i, r in enumerate(rows)]
     harmonized = {h.sample_id: h for h in harmonize(outcomes, settings)}
@@ -78,7 +84,29 @@ def length_harmonized_table(
     table = to_table(kept, DatasetRow)
     for name in ("reward", "clipped", "weight"):
         table = table.append_column(name, pa.array([getattr(harmonized[r.id], name) for r in kept], pa.float64()))
+    for name, value in {**(sampled or {}), "harmonizing_lambda": settings.lam}.items():
+        table = table.append_column(name, pa.array([value] * len(kept)))
     return table, kept
+
+
+def reference_rows(
+    layout: DataLayout, problems: dict[str, Problem], assembly: AssemblySettings
+) -> tuple[list[DatasetRow], list[DatasetRow], dict] | None:
+    """O1-Pruner's samples from the model being tuned, as (accepted, failed, how they were sampled);
+    None when the reference stage was disabled. All K samples count (no Z1 filter: L_ref and A_ref
+    are over every sample); only those the sandbox could not judge are left out."""
+    paths = layout.manifest_paths(REFERENCE_STAGE)
+    if not paths:
+        return None
+    samples = read_parquet(layout.reference_samples_file(), Trajectory)
+    verdicts = read_parquet(layout.reference_verdicts_file(), Verification)
+    require_unique((t.id for t in samples), "reference samples")
+    require_unique((v.solution_id for v in verdicts), "reference verdicts")
+    sampled = json.loads(layout.reference_settings_file().read_text(encoding="utf-8"))
+    unfiltered = replace(assembly, selection="all", filters=NO_FILTER)
+    kept, _ = filter_verified(problems, samples, verdicts, unfiltered)
+    assembled = select(problems, kept, [], unfiltered)
+    return assembled.accepted, assembled.failed, sampled
 
 
 def build_dataset(
@@ -88,6 +116,7 @@ def build_dataset(
     pruner: PrunerSettings = PrunerSettings(),
     target_bytes: int = DEFAULT_TARGET_BYTES,
     variants: Sequence[Perturbation] = (),
+    harmonize_from: str = "reference",
 ) -> BuiltDataset:
     problems, trajectories, verifications = read_stage_files(layout, shards)
     out_dir = layout.hub_dir()
@@ -98,9 +127,16 @@ def build_dataset(
     files = {
         name: write_shards(to_table(rows, DatasetRow), out_dir, name, target_bytes) for name, rows in configs.items()
     }
-    harmonized, kept_rows = length_harmonized_table(every_verified.accepted, every_verified.failed, pruner)
-    files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
-    configs["length_harmonized"] = kept_rows
+    if harmonize_from == "teachers":
+        source = (every_verified.accepted, every_verified.failed, {})
+    elif harmonize_from == "reference":
+        source = reference_rows(layout, problems, assembly)
+    else:
+        raise ValueError(f"harmonize_from must be 'reference' or 'teachers', got {harmonize_from!r}")
+    if source is not None:
+        harmonized, kept_rows = length_harmonized_table(*source[:2], pruner, source[2])
+        files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
+        configs["length_harmonized"] = kept_rows
     outcomes = write_variants(assembled.accepted, variants, out_dir, target_bytes) if variants else []
     report = [{"config": o.name, "rows": o.rows, "changed": o.changed, "excluded": o.excluded,
                "published": o.published, "note": o.note} for o in outcomes]  # fmt: skip

@@ -22,7 +22,8 @@ CONFIG_NOTES = {
     "default": ": accepted trajectories (passed every test), shortest per problem and profile",
     "failed": ": trajectories that failed a test, or were cut at max_tokens (their code is a draft, so they are "
     "never accepted, whatever their `verdict` column says)",
-    "length_harmonized": ": every verified row with its O1-Pruner reward and weight",
+    "length_harmonized": ": O1-Pruner's K verified samples per problem from the model being tuned, each with its "
+    "reward and training weight (see Length-harmonized below)",
 }
 
 
@@ -112,6 +113,27 @@ def _variants_section(variants: Sequence[dict]) -> str:
             + markdown_table(rows, columns, numeric=["rows", "changed", "unchanged", "excluded"]) + "\n")  # fmt: skip
 
 
+def _harmonized_section(harmonized: Mapping | None) -> str:
+    """How `length_harmonized` was computed: lambda, and what drew the samples (K, temperature...)."""
+    if not harmonized:
+        return ""
+    if "reference_model" not in harmonized:
+        drawn = "the teachers' verified samples (`harmonize_from: teachers`; not the paper's setting)"
+    else:
+        drawn = (
+            f"K = {harmonized['reference_k']} samples per problem from `{harmonized['reference_model']}` (the model "
+            f"being tuned), temperature {harmonized['reference_temperature']}, top_p "
+            f"{harmonized['reference_top_p']}, max_tokens {harmonized['reference_max_tokens']}"
+        )
+    return (
+        "## Length-harmonized (O1-Pruner)\n\n"
+        f"Computed on {drawn}. Per problem, L_ref and A_ref are the mean length and accuracy of those samples; each "
+        f"sample's reward is R = L_ref / L - 1 + lambda (A - A_ref) with lambda = {harmonized['harmonizing_lambda']}; "
+        "`weight` is R clipped to [-2, 4] and z-normalised over the config (the released code's recipe). A response "
+        "cut at max_tokens counts as wrong.\n"
+    )
+
+
 SOURCE_TABLE_COLUMNS = (*SOURCE_COLUMNS, "references_run", "references_accepted")
 
 
@@ -138,6 +160,7 @@ def write_card(
     removals: Mapping[str, int],
     sources: Sequence[dict] = (),
     variants: Sequence[dict] = (),
+    harmonized: Mapping | None = None,
 ) -> Path:
     """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals."""
     out_dir = Path(out_dir)
@@ -167,6 +190,7 @@ def write_card(
         "solutions did against their tests in the sandbox.\n\n"
         + markdown_table(sources, SOURCE_TABLE_COLUMNS, numeric=SOURCE_TABLE_COLUMNS[1:])
         + "\n",
+        _harmonized_section(harmonized),
         _variants_section(variants),
         "## Removed before publishing\n\n" + _counts_table("reason", Counter(dict(removals))) + "\n",
     ]

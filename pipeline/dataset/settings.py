@@ -24,6 +24,11 @@ class DatasetSettings:
         default=0.5, description="Drop reasoning whose share of repeated 4-grams is above this."
     )
     harmonizing_lambda: Annotated[Real, Field(ge=0)] = Field(default=2.0, description="O1-Pruner lambda.")
+    harmonize_from: Literal["reference", "teachers"] = Field(
+        default="reference",
+        description="length_harmonized computed on the reference model's own samples (O1-Pruner, the "
+        "`reference:` section) or, as a named option, on the teachers' verified samples.",
+    )
     keep_per_problem: Count = Field(default=2, description="O1-Pruner m: samples per problem in length_harmonized.")
     shard_mb: Annotated[StrictInt, Field(ge=1, le=4096)] = Field(default=256, description="Target shard size in MB.")
     variants: tuple[str, ...] = Field(

@@ -7,6 +7,7 @@ import dagster as dg
 from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
 from assets.finetune import finetuned_model, model_eval
 from assets.problems import problems
+from assets.reference import reference_samples
 from assets.trajectories import trajectories
 from assets.verification import reference_solutions_pass, reference_verification, verification
 from pipeline.orchestration.checks import PROBLEM_CHECKS
@@ -28,8 +29,9 @@ sample_trajectories = dg.define_asset_job(
 
 build_dataset = dg.define_asset_job(
     "build_dataset",
-    selection=dg.AssetSelection.assets(dataset, dataset_card, hub_push),
-    description="Verified trajectories of every shard -> Hub-ready folder, card, and the (dry-run) push.",
+    selection=dg.AssetSelection.assets(reference_samples, dataset, dataset_card, hub_push),
+    description="O1-Pruner's reference samples, then verified trajectories of every shard -> Hub-ready folder, "
+    "card, and the (dry-run) push.",
 )
 
 train_and_evaluate = dg.define_asset_job(
@@ -60,6 +62,7 @@ defs = dg.Definitions(
         reference_verification,
         trajectories,
         verification,
+        reference_samples,
         dataset,
         dataset_card,
         hub_push,

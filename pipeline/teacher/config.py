@@ -19,7 +19,7 @@ Url = Annotated[StrictStr, Field(pattern=r"^https?://\S+$")]
 @settings
 class TeacherRecipe:
     backend: Literal[BACKENDS] = Field(  # type: ignore[valid-type]
-        default="managed_transformers", description="How the teacher runs; `openai` = already-running servers."
+        default="managed_vllm", description="How the teacher runs; `openai` = already-running servers."
     )
     base_urls: tuple[Url, ...] = Field(default=(), description="`openai`: one URL per replica (http://gpu-1:8000/v1).")
     model_urls: dict[Text, Annotated[tuple[Url, ...], Field(min_length=1)]] = Field(
@@ -32,6 +32,10 @@ class TeacherRecipe:
     max_retries: Annotated[StrictInt, Field(ge=0, le=100)] = Field(default=6, description="Retries of a request.")
     start_timeout_s: Annotated[Real, Field(gt=0, le=86400)] = Field(
         default=600.0, description="Managed servers: how long to wait for /health."
+    )
+    server_args: tuple[Text, ...] = Field(
+        default=(),
+        description="Managed servers: extra command-line arguments (vLLM: --dtype bfloat16, --reasoning-parser ...).",
     )
     problem_limit: Count | None = Field(default=None, description="Sample only N training problems; null: all.")
     prefer_problems: tuple[Text, ...] = Field(default=(), description="Problem ids sampled first.")

@@ -24,7 +24,7 @@ FUNCTION_TEMPLATE = (
 
 @settings
 class SamplingProfile:
-    name: Literal["short", "long"] = Field(description="Becomes Trajectory.profile.")
+    name: Literal["short", "long", "reference"] = Field(description="Becomes Trajectory.profile.")
     model: Text = Field(description="Served model name (what the server calls it).")
     system_prompt: StrictStr = Field(description="System message of every request.")
     instructions: StrictStr = Field(description="Appended to the problem prompt: how to answer.")

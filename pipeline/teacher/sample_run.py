@@ -78,17 +78,17 @@ def open_backend(recipe: TeacherRecipe, log: Log) -> Iterator[object]:
                 log(f"WARNING: teacher replica {url} does not answer; requests go to the others")
         yield _http_backend(recipe, recipe.base_urls, log)
         return
-    from pipeline.teacher.server import ManagedServer
+    from pipeline.teacher.server import ManagedServer, serving
 
     timeout = recipe.start_timeout_s
     server = (
-        ManagedServer.transformers(recipe.model, start_timeout_s=timeout)
+        ManagedServer.transformers(recipe.model, start_timeout_s=timeout, extra_args=recipe.server_args)
         if recipe.backend == "managed_transformers"
-        else ManagedServer.vllm(recipe.model, start_timeout_s=timeout)
+        else ManagedServer.vllm(recipe.model, start_timeout_s=timeout, extra_args=recipe.server_args)
     )
-    log(f"starting teacher server: {recipe.backend} {recipe.model}")
-    with server:
-        log(f"teacher server up at {server.base_url} after {server.started_in_s:.1f}s")
+    log(f"teacher server: {recipe.backend} {recipe.model}")
+    with serving(server) as server:
+        log(f"teacher server up at {server.base_url} (started in {server.started_in_s:.1f}s)")
         yield _http_backend(recipe, (server.base_url,), log)
 
 

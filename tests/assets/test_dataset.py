@@ -11,6 +11,7 @@ from pipeline.orchestration.partitions import problem_shards
 from pipeline.orchestration.resources import TrajforgeStorage
 from schemas import Split
 from tests.factories import DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS, write_stage_files
+from tests.pipeline.dataset.test_build import REFERENCE, REFERENCE_VERDICTS, SAMPLED
 
 
 def test_hub_folder_with_card_loads_every_config(tmp_path):
@@ -23,8 +24,10 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
         [held],
         {shards[0]: TRAJECTORIES, **{s: [] for s in shards[1:]}},
         {shards[0]: VERIFICATIONS, **{s: [] for s in shards[1:]}},
+        reference=(REFERENCE, REFERENCE_VERDICTS, SAMPLED),
     )
-    config = {"ops": {"dataset": {"config": {"variants": ["digits:1.0", "shuffle:1.0"], "variant_seed": 3}}}}
+    config = {"ops": {"dataset": {"config": {"variants": ["digits:1.0", "shuffle:1.0"], "variant_seed": 3,
+                                             "harmonizing_lambda": 5.0}}}}  # fmt: skip
     result = dg.materialize(
         [dataset, dataset_card, hub_push, dataset_is_publishable],
         run_config=config,
@@ -45,7 +48,8 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     for name, rows in (("default", 2), ("failed", 3)):
         assert len(datasets.load_dataset(str(hub), name=name, split="train")) == rows
     harmonized = datasets.load_dataset(str(hub), name="length_harmonized", split="train")
-    assert {"reward", "weight"} <= set(harmonized.column_names)
+    assert {"reward", "weight", "reference_model", "reference_k"} <= set(harmonized.column_names)
+    assert set(harmonized["id"]) <= {t.id for t in REFERENCE} and set(harmonized["harmonizing_lambda"]) == {5.0}
     digits = datasets.load_dataset(str(hub), name="digits-100", split="train")
     assert set(digits["perturbation"]) == {"digits"} and set(digits["rate"]) == {1.0}
     assert all("print(int(input()) * 2)" not in r for r in digits["response"])  # the code's numbers too (the paper)
@@ -54,6 +58,7 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     assert not (hub / "shuffle-100").exists()
     card = (hub / "README.md").read_text()
     assert "| shuffle-100 |" in card and "not published" in card and "| digits-100  |" in card
+    assert "lambda = 5.0" in card and "K = 2 samples per problem from `HuggingFaceTB/SmolLM2-135M-Instruct`" in card
 
 
 def test_launchpad_config_is_the_settings_declaration_and_validates_through_it(tmp_path):

@@ -64,7 +64,7 @@ def test_teacher_resource_points_the_recipe_at_running_replicas():
     )
     assert recipe.backend == "openai" and recipe.base_urls == ("http://gpu-1:8000/v1", "http://gpu-2:8000/v1")
     assert recipe.concurrency == 32
-    assert TeacherResource(base_urls=[]).configure(teacher_recipe(DEFAULT_RECIPE)).backend == "managed_transformers"
+    assert TeacherResource(base_urls=[]).configure(teacher_recipe(DEFAULT_RECIPE)).backend == "managed_vllm"
     routed = TeacherResource(base_urls=["http://gpu-1:8000/v1"], model_urls={"coder": ["http://gpu-2:8001/v1 "]})
     assert routed.configure(teacher_recipe(DEFAULT_RECIPE)).model_urls == {"coder": ("http://gpu-2:8001/v1",)}
     with pytest.raises(ValueError, match="set base_urls too"):

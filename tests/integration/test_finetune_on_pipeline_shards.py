@@ -22,7 +22,7 @@ def _pipeline_shards(data):
     copies = [replace(t, id=f"{t.id}-{k}") for k in range(3) for t in TRAJECTORIES]
     verdicts = [replace(v, solution_id=f"{v.solution_id}-{k}") for k in range(3) for v in VERIFICATIONS]
     layout = write_stage_files(DataLayout(data), PROBLEMS.values(), (), {"shard-000": copies}, {"shard-000": verdicts})
-    built = build_dataset(layout, ["shard-000"])
+    built = build_dataset(layout, ["shard-000"], harmonize_from="teachers")
     write_card(layout.hub_dir(), "test", built.configs, built.removed)
     assert built.configs["default"], "the constructed stage files must give accepted rows"
     return layout.hub_dir()

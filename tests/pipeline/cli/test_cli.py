@@ -1,3 +1,5 @@
+import re
+
 import datasets
 import pyarrow.parquet as pq
 import pytest
@@ -35,7 +37,8 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     recipe = yaml.safe_load((REPO / "recipes" / "default.yaml").read_text())
     recipe["teacher"]["problem_limit"] = 2
     for profile in recipe["teacher"]["profiles"].values():
-        profile["max_tokens"] = 16
+        profile.update(max_tokens=16, n=1)
+    recipe["reference"].update(k=2, max_tokens=16)
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(recipe))
     # 16-token answers all fail, so the tiny fine-tuning trains on the `failed` config: the chain
     # is what is under test here (tests/integration covers the loss going down).
@@ -67,6 +70,14 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     assert problems > 190  # HumanEval + the stdin set, minus the few near-copies decontamination removes
     assert f"reference solutions in the sandbox: {problems}/{problems} accepted" in result.stdout
     assert "trajectories short: 2 samples" in result.stdout and "trajectories long : 2 samples" in result.stdout
+    # O1-Pruner's reference samples: K=2 for each of the 2 sampled problems, and length_harmonized from them
+    harmonized = pq.read_table(data / "hub" / "length_harmonized").to_pylist()
+    assert len(pq.read_table(data / "reference" / "samples.parquet")) == 4
+    assert harmonized and {r["profile"] for r in harmonized} == {"reference"}
+    assert {r["reference_k"] for r in harmonized} == {2} and {r["reference_top_p"] for r in harmonized} == {0.8}
+    # one vLLM server served the teacher (every shard) and the reference model: the same URL each time
+    urls = re.findall(r"teacher server up at (http://\S+)", result.stdout + result.stderr)
+    assert len(urls) >= 2 and len(set(urls)) == 1, urls
     assert (data / "problems" / "train.parquet").exists()
     assert (data / "hub" / "README.md").exists() and "Hub-ready dataset in" in result.stdout
     table = result.stdout.split("Held-out evaluation, base vs fine-tuned")[1]
@@ -88,6 +99,7 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
             "problems",
             "reference_verification",
             "trajectories",
+            "reference_samples",
             "verification",
             "dataset",
             "dataset_card",

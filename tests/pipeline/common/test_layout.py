@@ -22,7 +22,7 @@ def test_a_stale_shard_of_an_earlier_run_with_more_shards_is_not_read(tmp_path):
     _, trajectories, verifications = read_stage_files(layout, ["shard-000"])
     assert sorted(t.id for t in trajectories) == sorted(t.id for t in TRAJECTORIES)
     assert len(verifications) == len(VERIFICATIONS)
-    built = build_dataset(layout, ["shard-000"])
+    built = build_dataset(layout, ["shard-000"], harmonize_from="teachers")
     assert len(built.configs["default"]) == 2 and len(built.configs["failed"]) == 3
 
 

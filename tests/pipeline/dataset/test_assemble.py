@@ -41,7 +41,24 @@ def test_repetition_is_measured_on_the_whole_response_of_inline_reasoning_teache
     result = assemble({DOUBLE.id: DOUBLE}, [looping, fine], [verdict("inline", DOUBLE), verdict("fine", DOUBLE)])
     assert [r.id for r in result.accepted] == ["fine"]
     assert [(d.record_id, d.reason) for d in result.dropped] == [("inline", "repetitive")]
-    assert result.dropped[0].detail.startswith("long: ")
+    assert result.dropped[0].detail.startswith("long: ") and result.dropped[0].profile == "long"
+
+
+def test_removals_are_counted_per_profile_for_the_card(tmp_path):
+    from pipeline.common.layout import DataLayout
+    from schemas import Dropped, write_parquet
+
+    looping = replace(traj("loop", DOUBLE, Profile.LONG, 300), reasoning="", answer=LOOP)
+    cut = replace(traj("cut", DOUBLE, Profile.SHORT, 192), truncated=True, finish_reason="length")
+    loop_short = replace(traj("loop-s", DOUBLE, Profile.SHORT, 300), reasoning="", answer=LOOP)
+    result = assemble({DOUBLE.id: DOUBLE}, [looping, cut, loop_short], [verdict(t, DOUBLE) for t in ("loop", "cut")])
+    layout = DataLayout(tmp_path)
+    write_parquet(result.dropped, Dropped, layout.dropped_file("dataset"))
+    assert layout.dropped_counts(["dataset"]) == {
+        "dataset: not_verified (short)": 1,  # loop-s has no verdict
+        "dataset: repetitive (long)": 1,
+        "dataset: truncated (short)": 1,
+    }
 
 
 @pytest.mark.parametrize(("truncated", "finish_reason"), [(True, "length"), (False, "length"), (False, "max_tokens")])

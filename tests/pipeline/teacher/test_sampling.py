@@ -111,7 +111,8 @@ def test_changed_profile_means_new_samples(tmp_path):
 
 def test_recipes_parse_and_bad_ones_name_the_key():
     default = teacher_recipe(DEFAULT_RECIPE)
-    assert default.backend == "managed_transformers" and {p.name for p in default.profiles} == {"short", "long"}
+    assert default.backend == "managed_vllm" and {p.name for p in default.profiles} == {"short", "long"}
+    assert "--dtype" in default.server_args and all(p.n > 1 for p in default.profiles)
     production = teacher_recipe(RECIPES_DIR / "production.yaml")
     long = next(p for p in production.profiles if p.name == "long")
     assert production.backend == "openai" and long.max_tokens >= 8192 and 0.6 <= long.temperature <= 0.7

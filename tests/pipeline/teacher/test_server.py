@@ -1,5 +1,7 @@
 """ManagedServer: a real `transformers serve` of the embedded model, and start failures."""
 
+import os
+import signal
 import sys
 import textwrap
 import time
@@ -8,7 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.teacher.server import ManagedServer, ServerStartError, group_alive
+from pipeline.teacher.server import (
+    VLLM_PYTHON_ENV,
+    ManagedServer,
+    ServerStartError,
+    _has_cuda,
+    group_alive,
+    vllm_python,
+)
 
 # A stand-in server for the lifecycle tests: answers /health on the --port it is given.
 HEALTHY = textwrap.dedent("""
@@ -30,12 +39,34 @@ def assert_gone(pid: int | None) -> None:
     assert pid is not None and not group_alive(pid)
 
 
-def test_vllm_command_line():
-    server = ManagedServer.vllm("Qwen/Qwen3-8B", port=8123, extra_args=("--served-model-name", "teacher"))
+def test_vllm_command_line(tmp_path):
+    server = ManagedServer.vllm(
+        "Qwen/Qwen3-8B", port=8123, extra_args=("--served-model-name", "teacher"), python="/opt/py/bin/python"
+    )
+    assert server.command[:5] == [
+        "/opt/py/bin/python",
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        "Qwen/Qwen3-8B",
+    ]
     line = " ".join(server.command)
-    assert "vllm serve Qwen/Qwen3-8B" in line and "--port 8123" in line and "--host 127.0.0.1" in line
+    assert "--port 8123" in line and "--host 127.0.0.1" in line
     assert server.model_name == "teacher" and server.base_url == "http://127.0.0.1:8123/v1"
-    assert ManagedServer.vllm("some/model").model_name == "some/model"
+    assert ManagedServer.vllm("some/model", python="p").model_name == "some/model"
+    # a Hub id may need the Hub; a local folder never does
+    assert "HF_HUB_OFFLINE" not in server.env and server.env["VLLM_USE_AOT_COMPILE"] == "0"
+    if not _has_cuda():  # a seeded request prefilled in chunks crashes the CPU engine
+        assert server.command[-5] == "--no-enable-chunked-prefill"
+    assert ManagedServer.vllm(str(tmp_path), python="p").env["HF_HUB_OFFLINE"] == "1"
+
+
+def test_vllm_python_is_chosen_by_the_variable_or_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv(VLLM_PYTHON_ENV, str(tmp_path / "nope"))
+    with pytest.raises(ServerStartError, match="no such interpreter"):
+        vllm_python()
+    monkeypatch.setenv(VLLM_PYTHON_ENV, sys.executable)
+    assert vllm_python() == sys.executable
 
 
 def test_transformers_command_line(tmp_path):
@@ -208,3 +239,31 @@ def test_sigterm_stops_the_server_even_when_the_starter_ignores_it(tmp_path):
     server.stop(grace_s=8)
     assert time.monotonic() - started < 5  # SIGTERM did it; no wait for the SIGKILL after grace_s
     assert_gone(pid)
+
+
+def test_shared_servers_start_one_server_per_command_and_stop_them_at_the_end(tmp_path):
+    from pipeline.teacher.server import serving, shared_servers
+
+    def healthy():
+        return python_server(HEALTHY, tmp_path, start_timeout_s=20)
+
+    with serving(healthy()) as alone:  # outside shared_servers: started and stopped as `with server:`
+        pid = alone.pid
+    assert_gone(pid)
+    with shared_servers():
+        with serving(healthy()) as first:
+            pass
+        assert first.running  # left up for the next stage
+        with serving(healthy()) as second:
+            assert second is first  # same command: the running one, no second start
+        other = ManagedServer([sys.executable, "-c", HEALTHY, "other"], "m", log_path=tmp_path / "o.log")
+        with serving(other) as third:
+            assert third is other and third.pid != first.pid
+        dead = first.pid
+        os.killpg(dead, signal.SIGKILL)
+        first.process.wait()
+        with serving(healthy()) as again:  # it died: started again
+            assert again.running and again.pid != dead
+        pids = [again.pid, third.pid]
+    for pid in pids:
+        assert_gone(pid)
