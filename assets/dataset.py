@@ -13,11 +13,13 @@ from pydantic import Field
 from pipeline.dataset.build import build_dataset
 from pipeline.dataset.card import HISTOGRAM, source_rows, write_card
 from pipeline.dataset.publish import PublishSettings, publish
+from pipeline.dataset.rewrite import Rewriter, rewrite_with_teacher
 from pipeline.dataset.settings import DatasetSettings
 from pipeline.orchestration import metadata as md
 from pipeline.orchestration.config import launchpad_config, validated
 from pipeline.orchestration.partitions import problem_shards
-from pipeline.orchestration.resources import TrajforgeStorage
+from pipeline.orchestration.resources import TeacherResource, TrajforgeStorage
+from pipeline.teacher.config import teacher_recipe
 from schemas import DatasetRow, Problem, Verification, from_table, read_parquet
 from schemas.validate import THINK_TAGS
 
@@ -44,7 +46,7 @@ def _rows(files: list[Path]) -> list[DatasetRow]:
 
 @dg.asset(group_name="dataset", deps=["verification", "reference_samples"], kinds={"parquet"})
 def dataset(
-    context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage
+    context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrajforgeStorage, teacher: TeacherResource
 ) -> dg.MaterializeResult:
     """Verified trajectories paired Z1-style (default), failed ones (failed), and O1-Pruner weights
     (length_harmonized), as Hub-layout parquet shards."""
@@ -57,6 +59,9 @@ def dataset(
         target_bytes=settings.shard_mb * 1024 * 1024,
         variants=settings.perturbations(),
         harmonize_from=settings.harmonize_from,
+        wrong_answers=settings.wrong_answers,
+        seed=settings.variant_seed,
+        rewriter=_rewriter(settings, teacher, context.log.info),
     )
     default = built.configs["default"]
     by_profile = collections.Counter(r.profile.value for r in default)
@@ -91,6 +96,20 @@ def dataset(
             ),
             "folder": dg.MetadataValue.path(str(storage.layout.hub_dir())),
         }
+    )
+
+
+def _rewriter(settings: DatasetSettings, teacher: TeacherResource, log) -> Rewriter | None:
+    """Sky-T1's LLM reflection rewrite through the run's teacher, when the recipe asks for it."""
+    if settings.reflection_rewrite is None:
+        return None
+    recipe = teacher.configure(teacher_recipe(settings.teacher_recipe))
+    rate, seed, prompt, tokens = (settings.reflection_rewrite, settings.variant_seed, settings.rewrite_prompt,
+                                  settings.rewrite_max_tokens)  # fmt: skip
+    return Rewriter(
+        f"reflection-llm-{round(rate * 100)}",
+        lambda rows: rewrite_with_teacher(rows, rate, seed, recipe, prompt, tokens, log),
+        prompt,
     )
 
 

@@ -5,7 +5,9 @@
 
 1. Throughput: at each level of requests in flight, 2 x level requests (4 at level 1) of up to
    `--tokens` completion tokens through `TeacherClient`; completion tokens/s per server, and
-   vLLM's ratio to `transformers serve` at each level.
+   vLLM's ratio to `transformers serve` at each level. Sampling as the default recipe samples
+   (temperature 0.7, top_p 0.95, a seed per request); generation stops where the model stops.
+   Then the sampling stage's shape: 4 requests of `--n` samples each.
 2. Client overhead (on vLLM): the same 1-token chat request sent sequentially with raw `httpx` and
    with `TeacherClient.chat` (retries, semaphore, parsing): the client's own cost per request.
 Each server's start time is reported too (vLLM: compile cache warm or cold, as found).
@@ -27,16 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import machine_line, rate, save_json  # noqa: E402
 from pipeline.teacher.client import ClientSettings, TeacherClient  # noqa: E402
 from pipeline.teacher.embedded import ensure_hf_folder  # noqa: E402
+from pipeline.teacher.sample_run import HFTokenCounter  # noqa: E402
 from pipeline.teacher.server import ManagedServer  # noqa: E402
 
 PROMPT = [{"role": "user", "content": "Write a Python function that returns the sum of a list."}]
-LONG_PROMPT = [
-    {
-        "role": "user",
-        "content": "Explain in detail, step by step, how to implement merge sort in Python, "
-        "with the full code and a worked example.",
-    }
-]
+# A prompt the model keeps answering past --tokens, so every request on both servers generates
+# exactly --tokens tokens: a throughput measurement, not a quality one (natural stops would make
+# the batch shrink at different times on the two servers).
+LONG_PROMPT = [{"role": "user", "content": "Count from 1 to 1000, one number per line, with no other text."}]
 CPU_VLLM_ARGS = ("--dtype", "bfloat16", "--max-model-len", "2048")  # as recipes/default.yaml
 
 
@@ -74,9 +74,29 @@ async def throughput(base_url: str, model: str, requests: int, tokens: int, conc
         results = await asyncio.gather(*(client.chat(model, LONG_PROMPT, params, seed=i) for i in range(requests)))
         elapsed = time.perf_counter() - started
     generated = sum(c.completion_tokens for r in results for c in r)
-    return rate(
-        generated, elapsed, "tokens_per_s", concurrency=concurrency, requests=requests, completion_tokens=generated
-    )
+    cut = sum(c.finish_reason == "length" for r in results for c in r)
+    return rate(generated, elapsed, "tokens_per_s", concurrency=concurrency, requests=requests,
+                completion_tokens=generated, ran_to_max_tokens=cut)  # fmt: skip
+
+
+TASKS = [f"Write a Python function that returns the {k} of a list of integers, in one ```python code block."
+         for k in ("sum", "maximum", "median", "product")]  # fmt: skip
+
+
+async def sample_workload(base_url: str, model: str, tokens: int, n: int, counter) -> dict:
+    """The sampling stage's shape: one request per problem with `n` samples (vLLM answers with n
+    choices sharing the prompt's KV; a server that ignores `n` gets the rest one by one)."""
+    settings = ClientSettings(base_urls=(base_url,), concurrency=len(TASKS), timeout_s=600)
+    params = {"max_tokens": tokens, "temperature": 0.7, "top_p": 0.95}
+    async with TeacherClient(settings) as client:
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(client.chat(model, [{"role": "user", "content": t}], params, n=n, seed=i) for i, t in enumerate(TASKS))
+        )
+        elapsed = time.perf_counter() - started
+    generated = sum(counter.count(c.content) for r in results for c in r)
+    return rate(generated, elapsed, "tokens_per_s", requests=len(TASKS), n=n, samples=sum(map(len, results)),
+                completion_tokens=generated)  # fmt: skip
 
 
 def measure(server: ManagedServer, model: str, levels: list[int], tokens: int) -> list[dict]:
@@ -95,10 +115,12 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=256)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 16, 32])
     parser.add_argument("--overhead-rounds", type=int, default=30)
+    parser.add_argument("--n", type=int, default=8, help="samples per request in the sampling-stage workload")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     model = str(ensure_hf_folder(log=lambda m: print(m, file=sys.stderr)))
+    counter = HFTokenCounter(model)
     servers = {
         "vllm": ManagedServer.vllm(model, extra_args=CPU_VLLM_ARGS),
         "transformers": ManagedServer.transformers(model),
@@ -109,6 +131,9 @@ def main() -> None:
             print(f"{name}: up in {server.started_in_s:.1f} s", file=sys.stderr)
             result["servers"][name] = {"start_s": round(server.started_in_s, 1)}
             result["servers"][name]["levels"] = measure(server, model, args.levels, args.tokens)
+            workload = asyncio.run(sample_workload(server.base_url, model, args.tokens, args.n, counter))
+            print(f"  {len(TASKS)} requests x n={args.n}: {workload['tokens_per_s']} tokens/s", file=sys.stderr)
+            result["servers"][name]["workload"] = workload
             if name == "vllm":
                 result["overhead"] = asyncio.run(overhead(server.base_url, model, args.overhead_rounds))
     vllm, hf = (result["servers"][n]["levels"] for n in ("vllm", "transformers"))
@@ -118,6 +143,9 @@ def main() -> None:
     for a, b in zip(vllm, hf):
         level = a["concurrency"]
         print(f"| {level} | {a['tokens_per_s']} | {b['tokens_per_s']} | {result['ratio'][str(level)]}x |")
+    a, b = (result["servers"][n]["workload"]["tokens_per_s"] for n in ("vllm", "transformers"))
+    result["ratio"]["workload"] = round(a / b, 2)
+    print(f"| {len(TASKS)} requests x n={args.n} (the sampling stage's shape) | {a} | {b} | {a / b:.2f}x |")
     starts = {n: s["start_s"] for n, s in result["servers"].items()}
     print(f"server start: {starts}")
     cost = result["overhead"]

@@ -23,8 +23,10 @@ from pipeline.dataset.assemble import AssemblySettings, filter_verified, select
 from pipeline.dataset.filters import FilterSettings
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings, SampleOutcome, harmonize
+from pipeline.dataset.rewrite import Rewriter, write_rewritten
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, write_shards
 from pipeline.dataset.variants import VariantOutcome, write_variants
+from pipeline.dataset.wrong_answers import write_wrong_answers
 from schemas import (
     DatasetRow,
     Dropped,
@@ -117,6 +119,9 @@ def build_dataset(
     target_bytes: int = DEFAULT_TARGET_BYTES,
     variants: Sequence[Perturbation] = (),
     harmonize_from: str = "reference",
+    wrong_answers: bool = False,
+    seed: int = 0,
+    rewriter: Rewriter | None = None,
 ) -> BuiltDataset:
     problems, trajectories, verifications = read_stage_files(layout, shards)
     out_dir = layout.hub_dir()
@@ -138,12 +143,18 @@ def build_dataset(
         files["length_harmonized"] = write_shards(harmonized, out_dir, "length_harmonized", target_bytes)
         configs["length_harmonized"] = kept_rows
     outcomes = write_variants(assembled.accepted, variants, out_dir, target_bytes) if variants else []
+    if rewriter is not None:
+        outcomes.append(write_rewritten(assembled.accepted, rewriter, out_dir, target_bytes))
+    if wrong_answers:
+        cut = {d.record_id for d in assembled.dropped if d.reason == "truncated"}
+        outcomes.append(write_wrong_answers(assembled.accepted, assembled.failed, cut, seed, out_dir, target_bytes))
     report = [{"config": o.name, "rows": o.rows, "changed": o.changed, "excluded": o.excluded,
-               "published": o.published, "note": o.note} for o in outcomes]  # fmt: skip
+               "published": o.published, "note": o.note, "mode": o.mode} for o in outcomes]  # fmt: skip
     atomic_write_text(layout.report("variants.json"), json.dumps(report, indent=2))
     for outcome in outcomes:
         if outcome.published:
-            files[outcome.name], configs[outcome.name] = list(outcome.files), assembled.accepted
+            rows = list(outcome.rows_written) or assembled.accepted  # a perturbation: default's rows, perturbed
+            files[outcome.name], configs[outcome.name] = list(outcome.files), rows
     for config in layout.hub_configs():  # a config of an earlier build (another variant) must not linger
         if not files.get(config):
             shutil.rmtree(layout.hub_config_dir(config))

@@ -22,6 +22,8 @@ CONFIG_NOTES = {
     "default": ": accepted trajectories (passed every test), shortest per problem and profile",
     "failed": ": trajectories that failed a test, or were cut at max_tokens (their code is a draft, so they are "
     "never accepted, whatever their `verdict` column says)",
+    "wrong-answers": ": Sky-T1's wrong-answer control: `default`'s problems and profiles, each row a complete "
+    "response the sandbox judged wrong (never a cut one), seeded",
     "length_harmonized": ": O1-Pruner's K verified samples per problem from the model being tuned, each with its "
     "reward and training weight (see Length-harmonized below)",
 }
@@ -109,8 +111,11 @@ def _variants_section(variants: Sequence[dict]) -> str:
     columns = ["config", "rows", "changed", "unchanged", "excluded", "published"]
     return ("## Perturbed variants (Sky-T1)\n\nEach variant holds the `default` rows the perturbation can act on, "
             "every response perturbed (`excluded`: rows with nothing to perturb, e.g. one thinking step); the rows "
-            "it actually changed are counted, and a variant that changed fewer than 90 % is not published.\n\n"
-            + markdown_table(rows, columns, numeric=["rows", "changed", "unchanged", "excluded"]) + "\n")  # fmt: skip
+            "it actually changed are counted, and a variant that changed fewer than 90 % is not published. For "
+            "`wrong-answers`, `rows` are `default`'s slots and `changed` the slots filled with a wrong response.\n\n"
+            + markdown_table(rows, columns, numeric=["rows", "changed", "unchanged", "excluded"]) + "\n"
+            + "".join(f"\n- `{v['config']}` made by {v['mode']}" for v in variants if v.get("mode"))
+            + ("\n" if any(v.get("mode") for v in variants) else ""))  # fmt: skip
 
 
 def _harmonized_section(harmonized: Mapping | None) -> str:

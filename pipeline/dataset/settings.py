@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, field_validator
 
-from pipeline.common.settings import Count, Probability, Real, settings
+from pipeline.common.settings import DEFAULT_RECIPE, Count, Flag, Probability, Real, Text, settings
 from pipeline.dataset.assemble import AssemblySettings
 from pipeline.dataset.filters import FilterSettings
 from pipeline.dataset.perturb import Perturbation
 from pipeline.dataset.pruner import PrunerSettings
+from pipeline.dataset.rewrite import REWRITE_PROMPT
 from pipeline.dataset.variants import parse_variant
 
 
@@ -37,6 +38,23 @@ class DatasetSettings:
         "delete, insert (e.g. shuffle:0.33).",
     )
     variant_seed: StrictInt = Field(default=0, description="Seed of every variant (reproducible).")
+    reflection_rewrite: Probability | None = Field(
+        default=None,
+        description="Sky-T1 reflection removal as its released tool did it: the fraction of default rows an LLM "
+        "(the teacher of `teacher_recipe`) rewrites without reflection; config `reflection-llm-PERCENT`. null: off.",
+    )
+    rewrite_prompt: Text = Field(
+        default=REWRITE_PROMPT, description="The rewrite's instruction (recorded on the card)."
+    )
+    rewrite_max_tokens: Count = Field(default=1024, description="Tokens of one rewrite.")
+    teacher_recipe: Text = Field(
+        default=str(DEFAULT_RECIPE), description="Recipe whose `teacher:` section serves the LLM rewrite."
+    )
+    wrong_answers: Flag = Field(
+        default=False,
+        description="Sky-T1's wrong-answer control: a `wrong-answers` config the size of `default`, same problems "
+        "and profiles, filled with complete responses the sandbox judged wrong (seeded by variant_seed).",
+    )
 
     @field_validator("variants")
     @classmethod

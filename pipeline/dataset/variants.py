@@ -5,7 +5,8 @@ rows with the whole response perturbed as published (`perturb.perturb_response`:
 code included; reflection and structure on the thinking before the final code block), plus
 `perturbation` and `rate` columns. Step insertion takes its extra steps from the next row's
 response (rows in id order, wrapping around). Every variant reports how many rows it changed; one
-that changed fewer than 90 % is not published (the card says why). Wrong answers: `wrong-answers`.
+that changed fewer than 90 % is not published (the card says why). Sky-T1's wrong-answer control is
+`wrong_answers.py`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class VariantOutcome:
     excluded: int = 0  # default rows with nothing to perturb (left out of the variant)
     files: tuple = ()  # the shards written; none when not published
     note: str = ""  # why it was not published
+    mode: str = ""  # how it was made where the kind alone does not say (an LLM rewrite: model, prompt)
+    rows_written: tuple = ()  # the published rows, where they are not `default`'s (wrong-answers)
 
     @property
     def published(self) -> bool:
@@ -78,11 +81,14 @@ def _write_one(perturbation: Perturbation) -> VariantOutcome:
     name = variant_name(perturbation)
     perturbed, changed = variant_rows(rows, perturbation)
     excluded = len(rows) - len(perturbed)
+    mode = (
+        "phrase deletion (perturb.REFLECTION_PHRASES removed by pattern)" if perturbation.kind == "reflection" else ""
+    )
     if not perturbed or changed < MIN_CHANGED * len(perturbed):
         note = f"only {changed} of {len(perturbed)} rows changed (< {MIN_CHANGED:.0%}): not published as a perturbation"
-        return VariantOutcome(name, len(perturbed), changed, excluded, note=note)
+        return VariantOutcome(name, len(perturbed), changed, excluded, note=note, mode=mode)
     files = write_shards(variant_table(perturbed, perturbation), out_dir, name, target_bytes)
-    return VariantOutcome(name, len(perturbed), changed, excluded, tuple(files))
+    return VariantOutcome(name, len(perturbed), changed, excluded, tuple(files), mode=mode)
 
 
 def write_variants(

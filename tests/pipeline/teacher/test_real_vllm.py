@@ -131,3 +131,20 @@ def test_shifted_thinking_window_continues_through_vllms_completions_endpoint(vl
     assert CONTINUATION_PHRASE in hit.text and hit.text.endswith(hit.answer_text) and hit.answer_text.strip()
     [again] = generator.generate([question], budget=8, answer_tokens=24)
     assert again == hit  # greedy: the same text twice
+
+
+def test_sky_t1_reflection_rewrite_through_the_real_server(vllm_server: ManagedServer):
+    from pipeline.dataset.rewrite import rewrite_reflection
+    from tests.pipeline.dataset.test_rewrite import CODE, ROWS
+
+    async def go():
+        settings = ClientSettings(base_urls=(vllm_server.base_url,), concurrency=4, timeout_s=120, max_retries=0)
+        async with TeacherClient(settings) as client:
+            return await rewrite_reflection(ROWS[:3], 1.0, 0, client, vllm_server.model_name, max_tokens=48)
+
+    outcome = asyncio.run(go())
+    assert outcome.chosen == 3 and len(outcome.rows) == 3
+    for row in outcome.rows:
+        assert row.response.endswith(CODE)  # whatever the 135M model wrote, the final answer is the original
+    # every drawn row was either rewritten or its rewrite reported as not used (cut at 48 tokens)
+    assert outcome.changed + len(outcome.rejected) >= 3
