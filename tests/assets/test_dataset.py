@@ -8,7 +8,7 @@ import datasets
 from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
 from pipeline.common.layout import DataLayout
 from pipeline.orchestration.partitions import problem_shards
-from pipeline.orchestration.resources import TrajforgeStorage
+from pipeline.orchestration.resources import TeacherResource, TrajforgeStorage
 from schemas import Split
 from tests.factories import DOUBLE, PROBLEMS, TRAJECTORIES, VERIFICATIONS, write_stage_files
 from tests.pipeline.dataset.test_build import REFERENCE, REFERENCE_VERDICTS, SAMPLED
@@ -31,7 +31,7 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     result = dg.materialize(
         [dataset, dataset_card, hub_push, dataset_is_publishable],
         run_config=config,
-        resources={"storage": TrajforgeStorage(root=str(data))},
+        resources={"storage": TrajforgeStorage(root=str(data)), "teacher": TeacherResource()},
     )
     assert result.success
     (check,) = result.get_asset_check_evaluations()
@@ -70,7 +70,10 @@ def test_launchpad_config_is_the_settings_declaration_and_validates_through_it(t
     assert all(DatasetConfig.model_fields[n].description == fields[n].description for n in fields)
     config = {"ops": {"dataset": {"config": {"token_budget": 0, "variants": ["digits"]}}}}
     result = dg.materialize(
-        [dataset], run_config=config, raise_on_error=False, resources={"storage": TrajforgeStorage(root=str(tmp_path))}
+        [dataset],
+        run_config=config,
+        raise_on_error=False,
+        resources={"storage": TrajforgeStorage(root=str(tmp_path)), "teacher": TeacherResource()},
     )
     assert not result.success
     failure = result.failure_data_for_node("dataset").error.message

@@ -17,7 +17,7 @@ def tiny_recipe(tmp_path):
     recipe = yaml.safe_load(DEFAULT_RECIPE.read_text())
     recipe["teacher"]["problem_limit"] = 2
     for profile in recipe["teacher"]["profiles"].values():
-        profile["max_tokens"] = 24
+        profile.update(max_tokens=24, n=1)
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(recipe))
     return str(path)
