@@ -71,7 +71,8 @@ def reference_recipe(teacher: TeacherRecipe, reference: ReferenceSettings) -> Te
     elif teacher.backend == "openai":
         raise ValueError(
             "reference.base_urls: the teacher runs on servers you started (backend openai), so the "
-            f"reference model {reference.model!r} needs its own server URLs"
+            f"reference model {reference.model!r} needs its own server URLs (or reference.enabled: false, and "
+            "dataset.harmonize_from: teachers)"
         )
     return recipe
 
