@@ -83,16 +83,16 @@ def test_an_interrupt_stops_verify_keeps_verdicts_and_says_how_to_resume(tmp_pat
     command = [sys.executable, "-m", "pipeline.cli", "verify", "--backend", "process", "--workers", "1",
                "--problems", jsonl(tmp_path / "p.jsonl", problems), "--solutions",
                jsonl(tmp_path / "s.jsonl", solutions), "--out", out]  # fmt: skip
+    # SIGINT back to its default in the child: a shell's background job (`cmd &`) starts with SIGINT
+    # ignored, the child would inherit that, and Python then never turns SIGINT into Ctrl-C
     child = subprocess.Popen(list(map(str, command)), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)  # fmt: skip
+                             text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     while not out.exists() or len(out.read_text().splitlines()) < 2:
         time.sleep(0.2)
     started = time.monotonic()
     child.send_signal(sig)
-    _, stderr = child.communicate(timeout=60)
-    # return code 130 and fewer than 40 verdicts show the run stopped early; the time bound leaves room
-    # for a loaded CI machine (once 19 s, right after the Docker-restart fault test)
-    assert time.monotonic() - started < 25 and child.returncode == 130
+    _, stderr = child.communicate(timeout=30)
+    assert time.monotonic() - started < 10 and child.returncode == 130
     kept = len(out.read_text().splitlines())
     assert 2 <= kept < 40 and "Traceback" not in stderr
     assert f"{40 - kept} left; run the same command again" in stderr
