@@ -81,8 +81,9 @@ def length_harmonized_table(
     code passed)."""
     rows = accepted + failed
     outcomes = [SampleOutcome(r.id, r.problem_id, r.token_num, i < len(accepted)) for i, r in enumerate(rows)]
-    harmonized = {h.sample_id: h for h in harmonize(outcomes, settings)}
-    kept = [r for r in rows if r.id in harmonized]
+    harmonized = {h.sample_id: h for h in harmonize(outcomes, settings)}  # by problem, then sample id
+    row_of = {r.id: r for r in rows}
+    kept = [row_of[sample_id] for sample_id in harmonized]
     table = to_table(kept, DatasetRow)
     for name in ("reward", "clipped", "weight"):
         table = table.append_column(name, pa.array([getattr(harmonized[r.id], name) for r in kept], pa.float64()))

@@ -4,7 +4,7 @@ A variant is named `{kind}-{percent}` (e.g. `digits-20`, `shuffle-67`); its rows
 rows with the whole response perturbed as published (`perturb.perturb_response`: digits anywhere,
 code included; reflection and structure on the thinking before the final code block), plus
 `perturbation` and `rate` columns. Step insertion takes its extra steps from the next row's
-response (rows in id order, wrapping around). Every variant reports how many rows it changed; one
+response (in `default`'s order, wrapping around). Every variant reports how many rows it changed; one
 that changed fewer than 90 % is not published (the card says why). Sky-T1's wrong-answer control is
 `wrong_answers.py`.
 """
@@ -36,7 +36,7 @@ def variant_name(perturbation: Perturbation) -> str:
 def variant_rows(rows: Sequence[DatasetRow], perturbation: Perturbation) -> tuple[list[DatasetRow], int]:
     """(the rows with their whole response perturbed, how many of them actually changed). Rows the
     perturbation cannot act on (no number, one thinking step, ...) are left out of the variant."""
-    ordered = sorted((r for r in rows if perturbable(perturbation.kind, r.response)), key=lambda r: r.id)
+    ordered = [r for r in rows if perturbable(perturbation.kind, r.response)]
     perturbed, changed = [], 0
     for index, row in enumerate(ordered):
         donor = ordered[(index + 1) % len(ordered)].response
