@@ -6,12 +6,12 @@ import statistics
 from pathlib import Path
 
 import dagster as dg
-import pyarrow as pa
+import polars as pl
 import pyarrow.parquet as pq
 from pydantic import Field
 
 from pipeline.dataset.build import build_dataset
-from pipeline.dataset.card import HISTOGRAM, source_rows, write_card
+from pipeline.dataset.card import HISTOGRAM, config_summaries, source_rows, write_card
 from pipeline.dataset.publish import PublishSettings, publish
 from pipeline.dataset.rewrite import Rewriter, rewrite_with_teacher
 from pipeline.dataset.settings import DatasetSettings
@@ -40,8 +40,11 @@ def _config_files(storage: TrajforgeStorage) -> dict[str, list[Path]]:
     return files
 
 
-def _rows(files: list[Path]) -> list[DatasetRow]:
-    return from_table(pa.concat_tables([pq.read_table(p) for p in files]), DatasetRow) if files else []
+def _preview(files: list[Path], rows: int = 10) -> list[DatasetRow]:
+    """The first rows of a config (one row group read, not the config)."""
+    if not files:
+        return []
+    return from_table(pq.ParquetFile(files[0]).read_row_group(0).slice(0, rows), DatasetRow)
 
 
 @dg.asset(group_name="dataset", deps=["verification", "reference_samples"], kinds={"parquet"})
@@ -63,14 +66,14 @@ def dataset(
         seed=settings.variant_seed,
         rewriter=_rewriter(settings, teacher, context.log.info),
     )
-    default = built.configs["default"]
-    by_profile = collections.Counter(r.profile.value for r in default)
-    by_difficulty = collections.Counter(r.difficulty for r in default)
-    tokens = {p: [r.token_num for r in default if r.profile.value == p] for p in ("short", "long")}
+    default = config_summaries({"default": built.files.get("default", [])})["default"]
+    by_profile = collections.Counter(default["profile"].to_list())
+    by_difficulty = collections.Counter(default["difficulty"].to_list())
+    tokens = {p: default.filter(pl.col("profile") == p)["token_num"].to_list() for p in ("short", "long")}
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": len(default),
-            **{f"{name}_rows": len(rows) for name, rows in built.configs.items()},
+            "dagster/row_count": default.height,
+            **{f"{name}_rows": rows for name, rows in built.rows.items()},
             "short_rows": by_profile["short"],
             "long_rows": by_profile["long"],
             **{f"{p}_mean_tokens": round(statistics.fmean(tokens[p]), 1) for p in tokens if tokens[p]},
@@ -90,7 +93,7 @@ def dataset(
                         "difficulty": r.difficulty,
                         "response": r.response,
                     }
-                    for r in default[:10]
+                    for r in _preview(built.files.get("default", []))
                 ],
                 ["id", "profile", "tokens", "difficulty", "response"],
             ),
@@ -120,14 +123,25 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     layout = storage.layout
     problems_eval = {p.id for p in read_parquet(layout.handed_off("problems", layout.problems_file("eval")), Problem)}
     errors = []
+    unusable = pl.col("response").str.strip_chars() == ""
+    for tag in THINK_TAGS:
+        unusable = unusable | pl.col("response").str.contains(tag, literal=True)
     for config, files in _config_files(storage).items():
-        for row in _rows(files):
-            if not row.response.strip() or any(tag in row.response for tag in THINK_TAGS):
-                errors.append(f"{config}/{row.id}: empty response or think tags")
-            if row.teacher_model.startswith(("/", "~")):
-                errors.append(f"{config}/{row.id}: teacher_model is a local path ({row.teacher_model})")
-            if row.problem_id in problems_eval:
-                errors.append(f"{config}/{row.id}: problem {row.problem_id} is in the evaluation split")
+        for path in files:  # one shard's columns at a time
+            rows = pl.read_parquet(path, columns=["id", "response", "teacher_model", "problem_id"])
+            errors += [f"{config}/{i}: empty response or think tags" for i in rows.filter(unusable)["id"]]
+            local = rows.filter(
+                pl.col("teacher_model").str.starts_with("/") | pl.col("teacher_model").str.starts_with("~")
+            )
+            errors += [
+                f"{config}/{i}: teacher_model is a local path ({m})"
+                for i, m in local.select("id", "teacher_model").iter_rows()
+            ]
+            leaked = rows.filter(pl.col("problem_id").is_in(sorted(problems_eval)))
+            errors += [
+                f"{config}/{i}: problem {p} is in the evaluation split"
+                for i, p in leaked.select("id", "problem_id").iter_rows()
+            ]
         errors += [f"{p.name}: {p.stat().st_size} bytes" for p in files if p.stat().st_size > MAX_SHARD_BYTES]
     return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors[:20]) or "none"})
 
@@ -136,7 +150,9 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
 def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     """README.md dataset card: configs YAML, statistics, short-vs-long token histogram."""
     layout, written = storage.layout, _config_files(storage)
-    configs = {name: _rows(written.get(name, [])) for name in (*CONFIGS, *[c for c in written if c not in CONFIGS])}
+    configs = config_summaries(
+        {name: written.get(name, []) for name in (*CONFIGS, *[c for c in written if c not in CONFIGS])}
+    )
     removed = layout.dropped_counts(("problems", "dataset"))
     summary_file, references = layout.report("problems_summary.json"), collections.defaultdict(collections.Counter)
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else None

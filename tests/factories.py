@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.common.layout import DataLayout
@@ -161,3 +162,29 @@ def assert_recipe_error(parse, data, message: str) -> None:
         assert message in str(err), str(err)
     else:
         raise AssertionError(f"no RecipeError for {data!r}")
+
+
+@dataclass
+class Assembled:
+    """What `build_dataset` made of some records: its `default` and `failed` rows and removals."""
+
+    accepted: list[DatasetRow]
+    failed: list[DatasetRow]
+    dropped: list
+    removed: Counter
+
+
+def assemble(problems: Mapping[str, Problem], trajectories, verifications, settings=None, **build) -> Assembled:
+    """Records through the real build (stage files in a temporary folder, one shard)."""
+    import tempfile
+
+    from pipeline.dataset.assemble import AssemblySettings
+    from pipeline.dataset.build import build_dataset
+    from schemas import Dropped, read_parquet
+
+    with tempfile.TemporaryDirectory(prefix="trajforge-assemble-") as tmp:
+        layout = write_stage_files(DataLayout(tmp), problems.values(), (), {"shard-000": list(trajectories)},
+                                   {"shard-000": list(verifications)})  # fmt: skip
+        built = build_dataset(layout, ["shard-000"], settings or AssemblySettings(), harmonize_from="teachers", **build)
+        dropped = read_parquet(layout.dropped_file("dataset"), Dropped)
+        return Assembled(built.read("default"), built.read("failed"), dropped, built.removed)

@@ -3,17 +3,16 @@ histogram (short vs long) as a PNG next to it."""
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import polars as pl
 import pyarrow.parquet as pq
 import yaml
 
 from pipeline.common.tables import markdown_table
 from pipeline.problems.report import SOURCE_COLUMNS, source_table
-from schemas import DatasetRow
 
 HISTOGRAM = "token_lengths.png"
 
@@ -59,41 +58,47 @@ def _counts_table(title: str, counts: Counter) -> str:
     return markdown_table(rows, [title, "rows"], numeric=["rows"])
 
 
-def _length_table(rows: Sequence[DatasetRow]) -> str:
+SUMMARY_COLUMNS = ("id", "profile", "token_num", "source", "difficulty", "verdict")
+
+
+def config_summaries(files: Mapping[str, Sequence[Path]]) -> dict[str, pl.DataFrame]:
+    """Each config's narrow columns (no text), read from its shards: what the card counts."""
+    empty = pl.DataFrame(schema={"id": pl.String, "profile": pl.String, "token_num": pl.Int32, "source": pl.String,
+                                 "difficulty": pl.String, "verdict": pl.String})  # fmt: skip
+    return {
+        name: pl.scan_parquet([str(p) for p in paths]).select(SUMMARY_COLUMNS).collect() if paths else empty
+        for name, paths in files.items()
+    }
+
+
+def _lengths(rows: pl.DataFrame, profile: str) -> pl.Series:
+    return rows.filter(pl.col("profile") == profile)["token_num"]
+
+
+def _length_table(rows: pl.DataFrame) -> str:
     columns = ["profile", "rows", "mean tokens", "median", "max"]
     lines = []
     for profile in ("short", "long"):
-        lengths = [r.token_num for r in rows if r.profile.value == profile]
-        if lengths:
-            lines.append(
-                dict(
-                    zip(
-                        columns,
-                        (
-                            profile,
-                            f"{len(lengths):,}",
-                            f"{statistics.fmean(lengths):,.0f}",
-                            f"{statistics.median(lengths):,.0f}",
-                            f"{max(lengths):,}",
-                        ),
-                    )
-                )
-            )
+        lengths = _lengths(rows, profile)
+        if lengths.len():
+            values = (profile, f"{lengths.len():,}", f"{lengths.mean():,.0f}", f"{lengths.median():,.0f}",
+                      f"{lengths.max():,}")  # fmt: skip
+            lines.append(dict(zip(columns, values)))
     return markdown_table(lines, columns, numeric=columns[1:])
 
 
-def write_histogram(rows: Sequence[DatasetRow], path: Path) -> Path:
+def write_histogram(rows: pl.DataFrame, path: Path) -> Path:
     from matplotlib.figure import Figure  # no pyplot: no global backend or figure registry
 
     figure = Figure(figsize=(7, 3.5))
     axes = figure.add_subplot()
     for profile in ("short", "long"):
-        lengths = [r.token_num for r in rows if r.profile.value == profile]
-        if lengths:
+        lengths = _lengths(rows, profile).to_numpy()
+        if len(lengths):
             axes.hist(lengths, bins=40, alpha=0.6, label=f"{profile} ({len(lengths)})")
     axes.set_xlabel("response tokens")
     axes.set_ylabel("rows")
-    if rows:
+    if rows.height:
         axes.legend()
     else:
         axes.text(0.5, 0.5, "no rows", ha="center", va="center", transform=axes.transAxes)
@@ -161,18 +166,19 @@ def source_rows(summary: dict | None, references: Mapping[str, Counter]) -> list
 def write_card(
     out_dir: str | Path,
     title: str,
-    configs: Mapping[str, Sequence[DatasetRow]],
+    configs: Mapping[str, pl.DataFrame],
     removals: Mapping[str, int],
     sources: Sequence[dict] = (),
     variants: Sequence[dict] = (),
     harmonized: Mapping | None = None,
 ) -> Path:
-    """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals."""
+    """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals.
+    `configs`: each config's `config_summaries` frame."""
     out_dir = Path(out_dir)
-    present = [name for name, rows in configs.items() if rows]  # empty configs are not written
-    main = list(configs.get("default", []))
+    present = [name for name, rows in configs.items() if rows.height]  # empty configs are not written
+    main = configs.get("default", config_summaries({"default": []})["default"])
     write_histogram(main, out_dir / HISTOGRAM)
-    accepted = sum(r.verdict.value == "accepted" for r in main)
+    accepted = main.filter(pl.col("verdict") == "accepted").height
     sections = [
         f"---\n{configs_block(out_dir, present)}---\n",
         f"# {title}\n",
@@ -181,14 +187,16 @@ def write_card(
         "verified by running its code against the problem's tests in a sandbox.\n",
         "## Configs\n\n"
         + "\n".join(
-            f"- `{name}`: {len(rows):,} rows" + ("" if rows else " (empty: not written)") + CONFIG_NOTES.get(name, "")
+            f"- `{name}`: {rows.height:,} rows"
+            + ("" if rows.height else " (empty: not written)")
+            + CONFIG_NOTES.get(name, "")
             for name, rows in configs.items()
         )
         + "\n",
         "## Statistics (`default`)\n",
-        f"Verified rows: {accepted:,} of {len(main):,}.\n",
-        _counts_table("source", Counter(r.source for r in main)) + "\n",
-        _counts_table("difficulty", Counter(r.difficulty for r in main)) + "\n",
+        f"Verified rows: {accepted:,} of {main.height:,}.\n",
+        _counts_table("source", Counter(main["source"].to_list())) + "\n",
+        _counts_table("difficulty", Counter(main["difficulty"].to_list())) + "\n",
         _length_table(main) + "\n",
         f"![token lengths, short vs long]({HISTOGRAM})\n",
         "## Sources\n\nRows read per source, what became of them, and how the sources' own reference "

@@ -4,7 +4,8 @@ Per problem, over its K verified samples: the mean length L_ref and the mean acc
 Per sample y: R = L_ref / L(y) - 1 + lambda * (A(y) - A_ref), with A(y) in {0, 1} and lambda = 2
 (the paper's best). As in the released code, R is clipped to [-2, 4], then z-normalised over
 the whole dataset; m samples per problem are kept (m = 2), chosen by a seeded draw so a re-run
-keeps the same ones. Short and correct is rewarded; long or wrong is penalised.
+keeps the same ones. Computed as polars window queries (`harmonize_frame`), at any size.
+Short and correct is rewarded; long or wrong is penalised.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
 
 
 @dataclass(frozen=True)
@@ -74,32 +78,52 @@ def reward(outcome: SampleOutcome, stats: ProblemStats, lam: float) -> float:
     return stats.mean_length / outcome.length - 1.0 + lam * (float(outcome.correct) - stats.accuracy)
 
 
-def _kept(group: list[SampleOutcome], settings: PrunerSettings) -> list[SampleOutcome]:
-    if settings.keep_per_problem is None or len(group) <= settings.keep_per_problem:
-        return group
-    digest = hashlib.sha256(f"{settings.seed}:{group[0].problem_id}".encode()).digest()
-    chosen = random.Random(digest).sample(range(len(group)), settings.keep_per_problem)
-    return [group[i] for i in sorted(chosen)]
+def _keep_mask(problem_ids: pl.Series, settings: PrunerSettings) -> pl.Series:
+    """Which samples are kept, the frame sorted by (problem, sample id): m per problem by a seeded
+    draw (the same problems give the same draw in any run); a Python step per problem over m."""
+    keep = settings.keep_per_problem
+    if keep is None:
+        return pl.Series("keep", [True] * problem_ids.len(), pl.Boolean)
+    mask = np.ones(problem_ids.len(), dtype=bool)
+    runs = problem_ids.rle()  # sorted: one run per problem
+    sizes = runs.struct.field("len").cast(pl.Int64).to_list()
+    starts = [int(x) for x in np.cumsum([0, *sizes[:-1]])]
+    for start, size, pid in zip(starts, sizes, runs.struct.field("value").to_list()):
+        if size > keep:
+            digest = hashlib.sha256(f"{settings.seed}:{pid}".encode()).digest()
+            chosen = random.Random(digest).sample(range(size), keep)
+            mask[start : start + size] = False
+            mask[[start + i for i in chosen]] = True
+    return pl.Series("keep", mask)
+
+
+def harmonize_frame(outcomes: pl.DataFrame, settings: PrunerSettings = PrunerSettings()) -> pl.DataFrame:
+    """Columns sample_id, problem_id, length, correct -> the kept samples, in (problem, sample id)
+    order, with reward (from all K samples' problem statistics), clipped and weight (z over the kept)."""
+    if settings.clip_low > settings.clip_high:
+        raise ValueError(f"clip bounds reversed: {settings.clip_low} > {settings.clip_high}")
+    bad = outcomes.filter(pl.col("length") <= 0)
+    if bad.height:
+        raise ValueError(f"sample {bad['sample_id'][0]!r}, field 'length': must be positive, got {bad['length'][0]}")
+    ordered = outcomes.sort("problem_id", "sample_id")
+    correct = pl.col("correct").cast(pl.Float64)
+    mean_length = pl.col("length").cast(pl.Float64).mean().over("problem_id")  # L_ref
+    accuracy = correct.mean().over("problem_id")  # A_ref
+    rewarded = ordered.with_columns(
+        (mean_length / pl.col("length") - 1.0 + settings.lam * (correct - accuracy)).alias("reward")
+    ).filter(_keep_mask(ordered["problem_id"], settings))
+    clipped = rewarded.with_columns(pl.col("reward").clip(settings.clip_low, settings.clip_high).alias("clipped"))
+    spread = clipped["clipped"].std(ddof=0) if clipped.height > 1 else 0.0
+    mean = clipped["clipped"].mean() if clipped.height else 0.0
+    weight = (pl.col("clipped") - mean) / spread if spread and spread > 0 else pl.lit(0.0)
+    return clipped.with_columns(weight.alias("weight"))
 
 
 def harmonize(outcomes: Sequence[SampleOutcome], settings: PrunerSettings = PrunerSettings()) -> list[HarmonizedSample]:
-    """Rewards from every sample's problem statistics (all K samples), weights over the kept m."""
-    if settings.clip_low > settings.clip_high:
-        raise ValueError(f"clip bounds reversed: {settings.clip_low} > {settings.clip_high}")
-    stats = problem_stats(outcomes)
-    by_problem: dict[str, list[SampleOutcome]] = defaultdict(list)
-    for outcome in outcomes:
-        by_problem[outcome.problem_id].append(outcome)
-    kept = [
-        o for pid in sorted(by_problem) for o in _kept(sorted(by_problem[pid], key=lambda o: o.sample_id), settings)
-    ]
-    raw = [reward(o, stats[o.problem_id], settings.lam) for o in kept]
-    clipped = [min(settings.clip_high, max(settings.clip_low, r)) for r in raw]
-    mean = statistics.fmean(clipped) if clipped else 0.0
-    spread = statistics.pstdev(clipped) if len(clipped) > 1 else 0.0
-    return [
-        HarmonizedSample(
-            o.sample_id, o.problem_id, o.length, o.correct, r, c, (c - mean) / spread if spread > 0 else 0.0
-        )
-        for o, r, c in zip(kept, raw, clipped)
-    ]
+    """`harmonize_frame` for a list of samples."""
+    frame = pl.DataFrame(
+        [(o.sample_id, o.problem_id, o.length, o.correct) for o in outcomes],
+        schema={"sample_id": pl.String, "problem_id": pl.String, "length": pl.Int64, "correct": pl.Boolean},
+        orient="row",
+    )
+    return [HarmonizedSample(**row) for row in harmonize_frame(frame, settings).iter_rows(named=True)]

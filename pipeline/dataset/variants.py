@@ -12,12 +12,12 @@ that changed fewer than 90 % is not published (the card says why). Sky-T1's wron
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
 from pipeline.dataset.perturb import Perturbation, perturb_response, perturbable
-from schemas import DatasetRow, to_table
 
 
 def parse_variant(spec: str, seed: int = 0) -> Perturbation:
@@ -33,23 +33,34 @@ def variant_name(perturbation: Perturbation) -> str:
     return f"{perturbation.kind}-{round(perturbation.rate * 100)}"
 
 
-def variant_rows(rows: Sequence[DatasetRow], perturbation: Perturbation) -> tuple[list[DatasetRow], int]:
-    """(the rows with their whole response perturbed, how many of them actually changed). Rows the
-    perturbation cannot act on (no number, one thinking step, ...) are left out of the variant."""
-    ordered = [r for r in rows if perturbable(perturbation.kind, r.response)]
+def perturb_rows(
+    perturbation: Perturbation, ids: Sequence[str], responses: Sequence[str], next_donor: str | None
+) -> tuple[list[bool], list[str], int]:
+    """(which rows the perturbation can act on, their perturbed responses in order, how many
+    changed). A row's donor is the next perturbable row's response; the last one's is `next_donor`
+    (the first perturbable row after these, wrapping around to the first of all)."""
+    acts = [perturbable(perturbation.kind, r) for r in responses]
+    ordered = [i for i, act in enumerate(acts) if act]
     perturbed, changed = [], 0
-    for index, row in enumerate(ordered):
-        donor = ordered[(index + 1) % len(ordered)].response
-        response = perturb_response(perturbation, row.response, donor, row.id) or row.response
-        changed += response != row.response
-        perturbed.append(replace(row, response=response))
-    return perturbed, changed
+    for j, i in enumerate(ordered):
+        donor = responses[ordered[j + 1]] if j + 1 < len(ordered) else next_donor
+        response = perturb_response(perturbation, responses[i], donor, ids[i]) or responses[i]
+        changed += response != responses[i]
+        perturbed.append(response)
+    return acts, perturbed, changed
 
 
-def variant_table(perturbed: Sequence[DatasetRow], perturbation: Perturbation) -> pa.Table:
-    table = to_table(perturbed, DatasetRow)
-    table = table.append_column("perturbation", pa.array([perturbation.kind] * len(perturbed), pa.string()))
-    return table.append_column("rate", pa.array([perturbation.rate] * len(perturbed), pa.float64()))
+def first_perturbable(perturbation: Perturbation, responses: Sequence[str]) -> str | None:
+    return next((r for r in responses if perturbable(perturbation.kind, r)), None)
+
+
+def variant_table(rows: pa.Table, acts: Sequence[bool], perturbed: Sequence[str], perturbation: Perturbation):
+    """`default`'s rows the perturbation acted on, response replaced, plus `perturbation` and `rate`."""
+    kept = rows.filter(pa.array(acts, pa.bool_()))
+    index = kept.schema.get_field_index("response")
+    table = kept.set_column(index, kept.schema.field(index), pa.array(perturbed, kept.schema.field(index).type))
+    table = table.append_column("perturbation", pa.array([perturbation.kind] * table.num_rows, pa.string()))
+    return table.append_column("rate", pa.array([perturbation.rate] * table.num_rows, pa.float64()))
 
 
 MIN_CHANGED = 0.9  # a variant whose rows are mostly unchanged would be published as if perturbed
@@ -71,41 +82,56 @@ class VariantOutcome:
         return bool(self.files)
 
 
-_FORKED: dict = {}  # inputs handed to forked workers by inheritance, not by pickling 100K rows
+def _mode(perturbation: Perturbation) -> str:
+    if perturbation.kind == "reflection":
+        return "phrase deletion (perturb.REFLECTION_PHRASES removed by pattern)"
+    return ""
 
 
-def _write_one(perturbation: Perturbation) -> VariantOutcome:
-    from pipeline.dataset.shard import write_shards
+def run_variant(perturbation: Perturbation, out_dir: Path, target_bytes: int, messages) -> VariantOutcome:
+    """One variant: `default`'s rows arrive bucket by bucket as (table, next donor); the shards are
+    kept only if MIN_CHANGED of the rows the perturbation acted on changed."""
+    from pipeline.dataset.shard import ShardWriter
 
-    rows, out_dir, target_bytes = _FORKED["inputs"]
     name = variant_name(perturbation)
-    perturbed, changed = variant_rows(rows, perturbation)
-    excluded = len(rows) - len(perturbed)
-    mode = (
-        "phrase deletion (perturb.REFLECTION_PHRASES removed by pattern)" if perturbation.kind == "reflection" else ""
-    )
-    if not perturbed or changed < MIN_CHANGED * len(perturbed):
-        note = f"only {changed} of {len(perturbed)} rows changed (< {MIN_CHANGED:.0%}): not published as a perturbation"
-        return VariantOutcome(name, len(perturbed), changed, excluded, note=note, mode=mode)
-    files = write_shards(variant_table(perturbed, perturbation), out_dir, name, target_bytes)
-    return VariantOutcome(name, len(perturbed), changed, excluded, tuple(files), mode=mode)
-
-
-def write_variants(
-    rows: Sequence[DatasetRow], variants: Sequence[Perturbation], out_dir, target_bytes: int, workers: int | None = None
-) -> list[VariantOutcome]:
-    """Every variant (one per core: forked workers share the inputs), with how many rows changed;
-    a variant below MIN_CHANGED is reported, not written."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    _FORKED["inputs"] = (rows, out_dir, target_bytes)
+    writer, rows, acted, changed = ShardWriter(out_dir, name, target_bytes), 0, 0, 0
     try:
-        workers = min(len(variants), workers or os.cpu_count() or 1)
-        if workers <= 1:
-            return list(map(_write_one, variants))
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_write_one, variants))
-    finally:
-        _FORKED.clear()
+        for table, next_donor in messages:
+            ids, responses = table.column("id").to_pylist(), table.column("response").to_pylist()
+            acts, perturbed, count = perturb_rows(perturbation, ids, responses, next_donor)
+            rows, acted, changed = rows + len(ids), acted + len(perturbed), changed + count
+            if perturbed:
+                writer.write(variant_table(table, acts, perturbed, perturbation))
+    except BaseException:
+        writer.abort()
+        raise
+    if not acted or changed < MIN_CHANGED * acted:
+        writer.abort()
+        note = f"only {changed} of {acted} rows changed (< {MIN_CHANGED:.0%}): not published as a perturbation"
+        return VariantOutcome(name, acted, changed, rows - acted, note=note, mode=_mode(perturbation))
+    return VariantOutcome(name, acted, changed, rows - acted, tuple(writer.close()), mode=_mode(perturbation))
+
+
+def _received(stream):
+    """(table, next donor) messages pickled by the build, until None."""
+    import pickle
+
+    while (message := pickle.load(stream)) is not None:
+        yield message
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """A variant's own process (`python -m pipeline.dataset.variants KIND RATE SEED OUT_DIR TARGET_BYTES`):
+    messages on stdin, the outcome as JSON on stdout."""
+    import json
+    import sys
+
+    kind, rate, seed, out_dir, target_bytes = argv or sys.argv[1:]
+    outcome = run_variant(Perturbation(kind, float(rate), int(seed)), Path(out_dir), int(target_bytes),
+                          _received(sys.stdin.buffer))  # fmt: skip
+    report = {**outcome.__dict__, "files": [str(p) for p in outcome.files]}
+    sys.stdout.write(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

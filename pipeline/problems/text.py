@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[a-z0-9]+")
+WORD_PATTERN = r"[a-z0-9]+"
+_WORD = re.compile(WORD_PATTERN)
 _TOKEN = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")
 
 

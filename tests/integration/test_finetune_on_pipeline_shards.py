@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.common.layout import DataLayout
 from pipeline.dataset.build import build_dataset
-from pipeline.dataset.card import write_card
+from pipeline.dataset.card import config_summaries, write_card
 from pipeline.evaluation.stw import CONTINUATION_PHRASE, load_generator
 from pipeline.finetune.config import finetune_recipe
 from pipeline.finetune.train import resolve_base_model, train
@@ -23,8 +23,8 @@ def _pipeline_shards(data):
     verdicts = [replace(v, solution_id=f"{v.solution_id}-{k}") for k in range(3) for v in VERIFICATIONS]
     layout = write_stage_files(DataLayout(data), PROBLEMS.values(), (), {"shard-000": copies}, {"shard-000": verdicts})
     built = build_dataset(layout, ["shard-000"], harmonize_from="teachers")
-    write_card(layout.hub_dir(), "test", built.configs, built.removed)
-    assert built.configs["default"], "the constructed stage files must give accepted rows"
+    write_card(layout.hub_dir(), "test", config_summaries(built.files), built.removed)
+    assert built.rows["default"], "the constructed stage files must give accepted rows"
     return layout.hub_dir()
 
 

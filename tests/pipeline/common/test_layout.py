@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from pipeline.common.layout import DataLayout, ManifestError, require_unique
-from pipeline.dataset.build import build_dataset, read_stage_files
+from pipeline.dataset.build import build_dataset, read_stage_frames
 from schemas import Trajectory, Verification, write_parquet
 from tests.factories import PROBLEMS, TRAJECTORIES, VERIFICATIONS, write_stage_files
 
@@ -19,11 +19,11 @@ def test_a_stale_shard_of_an_earlier_run_with_more_shards_is_not_read(tmp_path):
         {"shard-000": VERIFICATIONS, "shard-001": VERIFICATIONS[:3]},
     )
     # the earlier run had 2 shards; this one has 1, so shard-001 (files and manifest) is stale
-    _, trajectories, verifications = read_stage_files(layout, ["shard-000"])
-    assert sorted(t.id for t in trajectories) == sorted(t.id for t in TRAJECTORIES)
-    assert len(verifications) == len(VERIFICATIONS)
+    _, trajectories, verifications = read_stage_frames(layout, ["shard-000"])
+    assert sorted(trajectories["id"]) == sorted(t.id for t in TRAJECTORIES)
+    assert verifications.height == len(VERIFICATIONS)
     built = build_dataset(layout, ["shard-000"], harmonize_from="teachers")
-    assert len(built.configs["default"]) == 2 and len(built.configs["failed"]) == 3
+    assert built.rows["default"] == 2 and built.rows["failed"] == 3
 
 
 def test_a_stray_shard_file_without_a_manifest_is_never_read(tmp_path):
@@ -31,8 +31,8 @@ def test_a_stray_shard_file_without_a_manifest_is_never_read(tmp_path):
         DataLayout(tmp_path), PROBLEMS.values(), (), {"shard-000": TRAJECTORIES}, {"shard-000": VERIFICATIONS}
     )
     write_parquet(TRAJECTORIES, Trajectory, layout.trajectories_file("shard-009"))
-    _, trajectories, _ = read_stage_files(layout, ["shard-000"])
-    assert len(trajectories) == len(TRAJECTORIES)
+    _, trajectories, _ = read_stage_frames(layout, ["shard-000"])
+    assert trajectories.height == len(TRAJECTORIES)
 
 
 def test_a_duplicated_trajectory_id_across_shards_stops_the_hand_off(tmp_path):
@@ -44,7 +44,7 @@ def test_a_duplicated_trajectory_id_across_shards_stops_the_hand_off(tmp_path):
         {"shard-000": VERIFICATIONS, "shard-001": []},
     )
     with pytest.raises(ManifestError, match=r"trajectories of shards.*1 duplicated id.*'s1'"):
-        read_stage_files(layout, ["shard-000", "shard-001"])
+        read_stage_frames(layout, ["shard-000", "shard-001"])
 
 
 def test_a_duplicated_verdict_stops_the_hand_off(tmp_path):
@@ -56,7 +56,7 @@ def test_a_duplicated_verdict_stops_the_hand_off(tmp_path):
         {"shard-000": [*VERIFICATIONS, replace(VERIFICATIONS[0], passed=0)]},
     )
     with pytest.raises(ManifestError, match="verifications"):
-        read_stage_files(layout, ["shard-000"])
+        read_stage_frames(layout, ["shard-000"])
 
 
 def test_a_missing_shard_is_an_error_naming_it(tmp_path):
@@ -64,7 +64,7 @@ def test_a_missing_shard_is_an_error_naming_it(tmp_path):
         DataLayout(tmp_path), PROBLEMS.values(), (), {"shard-000": TRAJECTORIES}, {"shard-000": VERIFICATIONS}
     )
     with pytest.raises(ManifestError, match=r"trajectories \[shard-001\] has not been produced"):
-        read_stage_files(layout, ["shard-000", "shard-001"])
+        read_stage_frames(layout, ["shard-000", "shard-001"])
 
 
 def test_a_file_changed_after_its_manifest_was_written_is_refused(tmp_path):
@@ -73,7 +73,7 @@ def test_a_file_changed_after_its_manifest_was_written_is_refused(tmp_path):
     )
     write_parquet(VERIFICATIONS[:1], Verification, layout.verification_file("shard-000"))
     with pytest.raises(ManifestError, match="changed after verification wrote it"):
-        read_stage_files(layout, ["shard-000"])
+        read_stage_frames(layout, ["shard-000"])
 
 
 def test_manifest_records_rows_and_relative_paths(tmp_path):

@@ -2,9 +2,9 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.dataset.assemble import AssemblySettings, assemble, difficulty, question_text
+from pipeline.dataset.assemble import AssemblySettings, question_text
 from schemas import Profile, Verdict
-from tests.factories import CALL, DOUBLE, LOOP, PROBLEMS, TRAJECTORIES, VERIFICATIONS, traj, verdict
+from tests.factories import CALL, DOUBLE, LOOP, PROBLEMS, TRAJECTORIES, VERIFICATIONS, assemble, traj, verdict
 
 
 def test_shortest_accepted_per_profile_failed_kept_apart_and_removals_counted():
@@ -22,7 +22,9 @@ def test_all_accepted_selection_and_difficulty_labels():
     assert sorted(r.id for r in result.accepted) == ["l1", "l2", "s1", "s2"]
     assert {r.difficulty for r in result.accepted} == {"simple"}  # 4 of 5 verified samples passed
     assert {r.difficulty for r in result.failed if r.problem_id == CALL.id} == {"complex"}
-    assert difficulty(0.5, AssemblySettings()) == "medium"
+    half = assemble({DOUBLE.id: DOUBLE}, [traj("a", DOUBLE, Profile.SHORT, 10), traj("b", DOUBLE, Profile.SHORT, 20)],
+                    [verdict("a", DOUBLE), verdict("b", DOUBLE, ok=False)])  # fmt: skip
+    assert [r.difficulty for r in half.accepted + half.failed] == ["medium", "medium"]  # 1 of 2 passed
     with pytest.raises(ValueError, match="selection"):
         assemble(PROBLEMS, TRAJECTORIES, VERIFICATIONS, AssemblySettings(selection="longest"))
 
@@ -53,7 +55,7 @@ def test_removals_are_counted_per_profile_for_the_card(tmp_path):
     loop_short = replace(traj("loop-s", DOUBLE, Profile.SHORT, 300), reasoning="", answer=LOOP)
     result = assemble({DOUBLE.id: DOUBLE}, [looping, cut, loop_short], [verdict(t, DOUBLE) for t in ("loop", "cut")])
     layout = DataLayout(tmp_path)
-    write_parquet(result.dropped, Dropped, layout.dropped_file("dataset"))
+    write_parquet(result.dropped, Dropped, layout.dropped_file("dataset"))  # as the build wrote it
     assert layout.dropped_counts(["dataset"]) == {
         "dataset: not_verified (short)": 1,  # loop-s has no verdict
         "dataset: repetitive (long)": 1,
@@ -90,15 +92,22 @@ def test_published_teacher_names_are_never_local_paths(model, published):
     assert row.teacher_model == published and not row.teacher_model.startswith(("/", "~"))
 
 
-def test_o1_pruner_counts_a_cut_response_as_wrong_even_when_its_draft_passed():
-    from pipeline.dataset.build import length_harmonized_table
+def test_o1_pruner_counts_a_cut_response_as_wrong_even_when_its_draft_passed(tmp_path):
+    import pyarrow.parquet as pq
+
+    from pipeline.common.layout import DataLayout
+    from pipeline.dataset.build import build_dataset
     from pipeline.dataset.pruner import PrunerSettings
+    from tests.factories import write_stage_files
 
     ok = traj("ok", DOUBLE, Profile.SHORT, 100)
     cut = replace(traj("cut", DOUBLE, Profile.LONG, 200), truncated=True, finish_reason="length")
-    every = assemble({DOUBLE.id: DOUBLE}, [ok, cut], [verdict("ok", DOUBLE), verdict("cut", DOUBLE)],
-                     AssemblySettings(selection="all"))  # fmt: skip
-    table, _ = length_harmonized_table(every.accepted, every.failed, PrunerSettings(keep_per_problem=None))
+    layout = write_stage_files(DataLayout(tmp_path), [DOUBLE], (), {"shard-000": [ok, cut]},
+                               {"shard-000": [verdict("ok", DOUBLE), verdict("cut", DOUBLE)]})  # fmt: skip
+    built = build_dataset(
+        layout, ["shard-000"], pruner=PrunerSettings(keep_per_problem=None), harmonize_from="teachers"
+    )
+    table = pq.read_table(built.files["length_harmonized"][0])
     reward = dict(zip(table.column("id").to_pylist(), table.column("reward").to_pylist()))
     # by hand: mean length 150, accuracy 1/2, lambda 2: R = 150/len - 1 + 2 * (correct - 1/2)
     assert reward == pytest.approx({"ok": 150 / 100 - 1 + 2 * 0.5, "cut": 150 / 200 - 1 - 2 * 0.5})

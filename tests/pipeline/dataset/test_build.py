@@ -96,5 +96,5 @@ def test_without_reference_samples_length_harmonized_is_not_written(tmp_path):
     layout = stage_files(tmp_path, reference=None)
     layout.write_manifest("reference_samples", [])  # the stage ran with reference.enabled: false
     built = build_dataset(layout, problem_shards.get_partition_keys())
-    assert "length_harmonized" not in built.files and built.configs["default"]
+    assert "length_harmonized" not in built.files and built.rows["default"]
     assert not (layout.hub_dir() / "length_harmonized").exists()

@@ -1,12 +1,17 @@
 from dataclasses import replace
 
 import datasets
+import polars as pl
 import yaml
 
-from pipeline.dataset.card import write_card
+from pipeline.dataset.card import SUMMARY_COLUMNS, config_summaries, write_card
 from pipeline.dataset.shard import write_shards
 from schemas import DatasetRow, Profile, Verdict, to_table
 from tests.factories import ROW
+
+
+def summary(rows):
+    return pl.from_arrow(to_table(rows, DatasetRow)).select(SUMMARY_COLUMNS)
 
 
 def test_every_config_of_the_folder_loads_by_name(tmp_path):
@@ -14,12 +19,14 @@ def test_every_config_of_the_folder_loads_by_name(tmp_path):
         replace(ROW, id=f"d{i}", profile=Profile.LONG if i % 2 else Profile.SHORT, token_num=10 + i) for i in range(20)
     ]
     failed = [replace(ROW, id=f"f{i}", verdict=Verdict.WRONG_ANSWER, passed=0) for i in range(5)]
-    for name, rows in (("default", default), ("failed", failed)):
-        write_shards(to_table(rows, DatasetRow), tmp_path, name, target_bytes=2000)
+    files = {
+        name: write_shards(to_table(rows, DatasetRow), tmp_path, name, target_bytes=2000)
+        for name, rows in (("default", default), ("failed", failed))
+    }
     card = write_card(
         tmp_path,
         "trajforge test set",
-        {"default": default, "failed": failed},
+        config_summaries(files),
         {"dataset: repetitive": 3, "dataset: over_token_budget": 1},
     )
     front = yaml.safe_load(card.read_text().split("---")[1])
@@ -41,7 +48,7 @@ def test_a_rebuilt_folder_of_the_same_name_is_not_read_from_a_stale_cache(tmp_pa
         hub = tmp_path / build / "hub"
         rows = [replace(ROW, id=f"{build}{i}") for i in range(count)]
         write_shards(to_table(rows, DatasetRow), hub, "default", target_bytes=1 << 20)
-        write_card(hub, "t", {"default": rows}, {})
+        write_card(hub, "t", {"default": summary(rows)}, {})
         loaded = datasets.load_dataset(str(hub), name="default", split="train", cache_dir=str(cache))
         assert sorted(loaded["id"]) == sorted(r.id for r in rows)
 
@@ -53,12 +60,12 @@ def test_sources_section_shows_reference_pass_rates_per_source(tmp_path):
 
     counts = {"read": 10, "normalized": 8, "quarantined": 2, "duplicates": 1, "contaminated": 0, "with_reference": 8,
               "without_tests": 0, "train": 6, "eval": 1, "quarantine_reasons": {"input_output": 2}}  # fmt: skip
-    summary = {"per_source": {"apps": counts, "taco": {**counts, "read": 4, "quarantined": 0}}}
-    rows = source_rows(summary, {"apps": Counter(accepted=5, wrong_answer=3), "taco": Counter(accepted=8)})
+    per_source = {"per_source": {"apps": counts, "taco": {**counts, "read": 4, "quarantined": 0}}}
+    rows = source_rows(per_source, {"apps": Counter(accepted=5, wrong_answer=3), "taco": Counter(accepted=8)})
     assert [(r["source"], r["read"], r["references_run"], r["references_accepted"]) for r in rows] == [
         ("apps", 10, 8, 5), ("taco", 4, 8, 8), ("total", 14, 16, 13),
     ]  # fmt: skip
-    card = write_card(tmp_path, "t", {"default": [ROW]}, {}, rows).read_text()
+    card = write_card(tmp_path, "t", {"default": summary([ROW])}, {}, rows).read_text()
     section = card.split("## Sources")[1].split("##")[0]
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("|")]
     assert cells[0][-2:] == ["references_run", "references_accepted"] and cells[2][:2] == ["apps", "10"]

@@ -4,10 +4,10 @@ from dataclasses import replace
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.dataset.assemble import assemble
 from pipeline.dataset.perturb import NUMBER, Perturbation, perturb_response, sample_rng, split_final_answer
-from pipeline.dataset.variants import parse_variant, variant_name, variant_rows, variant_table, write_variants
-from tests.factories import DOUBLE, PROBLEMS, ROW, TRAJECTORIES, VERIFICATIONS
+from pipeline.dataset.variants import parse_variant, perturb_rows, run_variant, variant_name, variant_table
+from schemas import DatasetRow, to_table
+from tests.factories import DOUBLE, PROBLEMS, ROW, TRAJECTORIES, VERIFICATIONS, assemble
 
 
 def test_variant_specs_parse_and_name_their_config():
@@ -48,22 +48,28 @@ def test_structural_ops_perturb_inline_reasoning_and_keep_the_final_code_last():
     assert deleted.endswith(final) and len(deleted.splitlines()) < len((thinking + final).splitlines())
 
 
+def _default_table(rows):
+    return to_table(rows, DatasetRow)
+
+
 def test_variants_report_changed_rows_and_a_mostly_unchanged_variant_is_not_published(tmp_path):
     rows = assemble(PROBLEMS, TRAJECTORIES, VERIFICATIONS).accepted
-    perturbed, changed = variant_rows(rows, parse_variant("shuffle:1.0", 5))
-    assert changed == sum(a.response != b.response for a, b in zip(rows, perturbed))
-    outcomes = write_variants(rows, [parse_variant("reflection:0.0", 1), parse_variant("digits:1.0", 1)], tmp_path,
-                              1 << 20, workers=1)  # fmt: skip
-    reflection, digits = outcomes
+    ids, responses = [r.id for r in rows], [r.response for r in rows]
+    acts, perturbed, changed = perturb_rows(parse_variant("shuffle:1.0", 5), ids, responses, None)
+    assert changed == sum(a != b for a, b in zip([r for r, act in zip(responses, acts) if act], perturbed))
+    table = _default_table(rows)
+    reflection = run_variant(parse_variant("reflection:0.0", 1), tmp_path, 1 << 20, [(table, None)])
     assert (reflection.changed, reflection.published) == (0, False) and "not published" in reflection.note
     assert not (tmp_path / "reflection-0").exists()
+    digits = run_variant(parse_variant("digits:1.0", 1), tmp_path, 1 << 20, [(table, None)])
     assert digits.published and digits.changed == len(rows) and digits.rows == len(rows)
 
 
 def test_variant_rows_are_reproducible_and_keep_their_lineage():
     rows = assemble(PROBLEMS, TRAJECTORIES, VERIFICATIONS).accepted
-    first = variant_table(variant_rows(rows, parse_variant("insert:1.0", seed=5))[0], parse_variant("insert:1.0", 5))
-    again = variant_table(variant_rows(rows, parse_variant("insert:1.0", seed=5))[0], parse_variant("insert:1.0", 5))
+    ids, responses, insert = [r.id for r in rows], [r.response for r in rows], parse_variant("insert:1.0", seed=5)
+    first = variant_table(_default_table(rows), *perturb_rows(insert, ids, responses, responses[0])[:2], insert)
+    again = variant_table(_default_table(rows), *perturb_rows(insert, ids, responses, responses[0])[:2], insert)
     assert first.equals(again)
     for response in first.column("response").to_pylist():
         assert response.endswith("```python\nprint(int(input()) * 2)\n```")
@@ -71,13 +77,32 @@ def test_variant_rows_are_reproducible_and_keep_their_lineage():
     assert DOUBLE.id in first.column("problem_id").to_pylist()
 
 
-def test_forked_variant_writers_match_the_sequential_result(tmp_path):
-    rows = [replace(ROW, id=f"r{i}", response=f"Step {i}.\nThen {i + 1}.\nDone {i * 3}.") for i in range(6)]
-    variants = [parse_variant("digits:0.5", 1), parse_variant("shuffle:1.0", 1)]
-    parallel = write_variants(rows, variants, tmp_path / "a", 1 << 20, workers=2)
-    sequential = write_variants(rows, variants, tmp_path / "b", 1 << 20, workers=1)
-    assert [o.name for o in parallel] == ["digits-50", "shuffle-100"]
-    for a, b in zip(parallel, sequential):
-        assert (a.changed, a.rows) == (b.changed, b.rows)
-        if a.published:
-            assert pq.read_table(a.files[0]).equals(pq.read_table(b.files[0]))
+def test_insertion_donors_follow_default_order_across_buckets_and_wrap_around(tmp_path):
+    """Row i's extra steps come from row i + 1's response (the last row's from the first), whether
+    the rows reach the variant in one batch or bucket by bucket."""
+    rows = [replace(ROW, id=f"r{i}", response=f"Own {i} a.\nOwn {i} b.\nOwn {i} c.") for i in range(6)]
+    insert = parse_variant("insert:0.34", 2)
+    whole = run_variant(insert, tmp_path / "one", 1 << 20, [(_default_table(rows), rows[0].response)])
+    split = run_variant(insert, tmp_path / "two", 1 << 20, [(_default_table(rows[:4]), rows[4].response),
+                                                            (_default_table(rows[4:]), rows[0].response)])  # fmt: skip
+    one, two = (pq.read_table(o.files[0]).column("response").to_pylist() for o in (whole, split))
+    assert one == two
+    for i, response in enumerate(one):  # each inserted step is the next row's
+        inserted = [line for line in response.splitlines() if not line.startswith(f"Own {i} ")]
+        assert inserted and all(line.startswith(f"Own {(i + 1) % 6} ") for line in inserted)
+
+
+def test_the_build_streams_variants_bucket_by_bucket_with_the_result_of_one_bucket(tmp_path):
+    from pipeline.common.layout import DataLayout
+    from pipeline.dataset.build import build_dataset
+    from tests.factories import write_stage_files
+
+    def build(root, rows_per_bucket):
+        layout = write_stage_files(DataLayout(root), PROBLEMS.values(), (), {"shard-000": TRAJECTORIES},
+                                   {"shard-000": VERIFICATIONS})  # fmt: skip
+        variants = [parse_variant("digits:1.0", 1), parse_variant("insert:1.0", 1)]
+        built = build_dataset(layout, ["shard-000"], variants=variants, harmonize_from="teachers",
+                              rows_per_bucket=rows_per_bucket)  # fmt: skip
+        return {name: [pq.read_table(p).to_pylist() for p in paths] for name, paths in built.files.items()}
+
+    assert build(tmp_path / "a", 1) == build(tmp_path / "b", 10_000)

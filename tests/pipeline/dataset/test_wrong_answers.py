@@ -2,12 +2,13 @@
 
 from dataclasses import replace
 
+import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.common.layout import DataLayout
 from pipeline.dataset.build import build_dataset
-from pipeline.dataset.wrong_answers import wrong_answer_rows
-from schemas import DatasetRow, Profile, Verdict
+from pipeline.dataset.wrong_answers import unpublished_note, wrong_answer_picks
+from schemas import DatasetRow, Profile, Verdict, to_table
 from tests.factories import CALL, DOUBLE
 
 ROW = DatasetRow(
@@ -34,6 +35,14 @@ FAILED = [
 CUT = {"cut-wrong", "cut-passed"}
 
 
+def wrong_answer_rows(default, failed, cut, seed):
+    """The picks as rows of `failed`, in publishing order."""
+    frame = pl.from_arrow(to_table(failed, DatasetRow)).with_columns(pl.col("id").is_in(sorted(cut)).alias("cut"))
+    picks, empty = wrong_answer_picks(pl.from_arrow(to_table(default, DatasetRow)), frame, seed)
+    by_id = {r.id: r for r in failed}
+    return [by_id[i] for i in picks.sort("pick")["id"]], empty
+
+
 def test_each_slot_gets_a_wrong_response_of_its_problem_and_profile():
     rows, empty = wrong_answer_rows(DEFAULT, FAILED, CUT, seed=0)
     # DOUBLE short: 2 slots from {w1, w2, w3}; DOUBLE long: w-long; CALL short: nothing -> empty
@@ -47,18 +56,19 @@ def test_each_slot_gets_a_wrong_response_of_its_problem_and_profile():
 
 
 def test_published_only_when_90_percent_of_the_slots_are_filled(tmp_path):
-    from pipeline.dataset.build import write_wrong_answers
+    from tests.factories import PROBLEMS, TRAJECTORIES, VERIFICATIONS, traj, verdict, write_stage_files
 
-    outcome = write_wrong_answers(DEFAULT, FAILED, CUT, 0, tmp_path, 1 << 20)
-    assert not outcome.published and outcome.changed == 3 and outcome.excluded == 1
-    assert "only 3 of 4 default slots" in outcome.note
-    full = [*FAILED, row("w-call", problem=CALL, verdict=Verdict.WRONG_ANSWER)]
-    outcome = write_wrong_answers(DEFAULT, full, CUT, 0, tmp_path, 1 << 20)
-    assert outcome.published and outcome.changed == 4
-    (shard,) = outcome.files
-    written = pq.read_table(shard).to_pylist()
-    assert {r["id"] for r in written} == {r.id for r in outcome.rows_written} and len(written) == 4
-    assert all(r["verdict"] != "accepted" for r in written)
+    assert "only 3 of 4 default slots" in unpublished_note(4, 3)
+    assert unpublished_note(10, 9) == "" and unpublished_note(0, 0) != ""
+    # DOUBLE long's one slot (l2) gets "bad"; DOUBLE short's (s2) gets the added wrong one: 2 of 2
+    extra = replace(traj("w-short", DOUBLE, Profile.SHORT, 40), reasoning="Read n, print 3n.")
+    layout = write_stage_files(DataLayout(tmp_path), PROBLEMS.values(), (), {"shard-000": [*TRAJECTORIES, extra]},
+                               {"shard-000": [*VERIFICATIONS, verdict("w-short", DOUBLE, ok=False)]})  # fmt: skip
+    built = build_dataset(layout, ["shard-000"], harmonize_from="teachers", wrong_answers=True)
+    (outcome,) = built.variants
+    assert outcome.published and outcome.changed == 2
+    written = [row for p in built.files["wrong-answers"] for row in pq.read_table(p).to_pylist()]
+    assert sorted(r["id"] for r in written) == ["bad", "w-short"] and all(r["verdict"] != "accepted" for r in written)
 
 
 def test_the_build_writes_it_beside_default_and_reports_it(tmp_path):
