@@ -1,27 +1,31 @@
-"""Dataset assembly at Z1 scale: 107,000 synthetic verified trajectories -> Hub folder.
+"""Dataset assembly at Z1 scale and beyond: N synthetic verified trajectories -> Hub folder.
 
     .venv/bin/python bench/assembly.py [--rows 107000] [--seed 0] [--json PATH]
+    /usr/bin/time -v .venv/bin/python bench/assembly.py --rows 2000000   # the whole process's peak
 
 Synthetic trajectories follow Z1-Code-Reasoning-107K's length profile (lognormal, mean ~1,160
-tokens, capped near 8,200; ~1 % over the 8,192 budget, ~3 % looping reasoning), over 53,500
-problems with a short and a long sample each, ~80 % accepted. Timed: `build_dataset` (pairing,
-filters, STW format, O1-Pruner weights, every Sky-T1 variant, sharding) and the card. Peak memory
-is the process's max RSS. Baseline for a ratio: the same rows written as ONE parquet file with
-pyarrow (the least any assembly must do), in the same process.
+tokens, capped near 8,200; ~1 % over the 8,192 budget, ~3 % looping reasoning), over N / 2
+problems with a short and a long sample each, ~80 % accepted. The inputs are written to parquet in
+chunks of 50,000 rows (paragraphs drawn from a fixed pool), so generating 2M rows holds one chunk.
+
+Timed: `build_dataset` (filters, Z1 pairing, STW format, O1-Pruner weights, the wrong-answer
+control, two Sky-T1 variants, sharding) and the card. Peak memory: this process's max RSS
+(`ru_maxrss`, what `/usr/bin/time -v` reports for it) and the largest child's (each variant runs in
+its own process). Baseline for a ratio: the `default` rows read back and written as ONE parquet
+file with pyarrow, row group by row group (the least any assembly must do), in the same process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,129 +33,88 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import machine_line, max_rss, save_json  # noqa: E402
 from pipeline.common.layout import DataLayout  # noqa: E402
 from pipeline.dataset.build import build_dataset  # noqa: E402
-from pipeline.dataset.card import write_card  # noqa: E402
+from pipeline.dataset.card import config_summaries, write_card  # noqa: E402
 from pipeline.dataset.variants import parse_variant  # noqa: E402
-from schemas import (  # noqa: E402
-    Problem,
-    Profile,
-    TestCase,
-    TestStyle,
-    Trajectory,
-    Verdict,
-    Verification,
-    to_table,
-    write_parquet,
-)
+from schemas import SCHEMAS, Problem, Trajectory, Verification  # noqa: E402
 
-VARIANTS = ["digits:0.2", "reflection:0.5", "shuffle:0.33", "delete:0.33", "insert:0.33"]
+VARIANTS = ["digits:0.2", "shuffle:0.33"]
 WORDS = (
     "we need the sum of values so first read n then loop over the array and keep a running total "
     "wait let me check the edge case where n is 1 and the answer is 42 or 17"
 ).split()
-
-
-def reasoning_text(rng: np.random.Generator, tokens: int, loop: bool) -> str:
-    words = max(5, int(tokens * 0.75))
-    if loop:
-        return ("Wait, let me check the sum again. " * (words // 7 + 1)).strip()
-    picked = rng.choice(WORDS, size=words)
-    paragraphs = [" ".join(picked[i : i + 60]) + "." for i in range(0, words, 60)]
-    return "\n\n".join(paragraphs)
-
-
 SHARD = "shard-000"
+CHUNK = 50_000
+ANSWER = "```python\nprint(sum(map(int, open(0).read().split()[1:])))\n```"
+LOOP = "Wait, let me check the sum again. "
+
+
+def paragraph_pool(rng: np.random.Generator, size: int = 4096) -> list[str]:
+    """Paragraphs of 60 random words: a row is a draw of paragraphs, so rows rarely repeat 4-grams."""
+    return [" ".join(rng.choice(WORDS, size=60)) + "." for _ in range(size)]
+
+
+def reasoning_texts(rng: np.random.Generator, pool: list[str], tokens: np.ndarray, loops: np.ndarray) -> list[str]:
+    paragraphs = np.maximum(1, (tokens * 0.75 / 60).astype(int))
+    picks = rng.integers(0, len(pool), size=int(paragraphs.sum()))
+    texts, start = [], 0
+    for count, loop in zip(paragraphs, loops):
+        if loop:
+            texts.append((LOOP * (count * 9)).strip())
+        else:
+            texts.append("\n\n".join(pool[i] for i in picks[start : start + count]))
+        start += count
+    return texts
 
 
 def generate(rows: int, seed: int, data: Path) -> None:
-    rng = np.random.default_rng(seed)
-    problems = rows // 2
-    lengths = np.minimum(rng.lognormal(mean=6.7, sigma=0.75, size=rows).astype(int) + 25, 8_300)
-    loops = rng.random(rows) < 0.03
-    accepted = rng.random(rows) < 0.8
-    write_parquet(
-        [
-            Problem(
-                id=f"bench/{i}",
-                source="bench",
-                source_id=str(i),
-                statement=f"Problem {i}: sum n numbers.",
-                test_style=TestStyle.STDIN,
-                tests=(TestCase("1\n", "1\n"),),
-            )
-            for i in range(problems)
-        ],
-        Problem,
-        DataLayout(data).problems_file("train"),
-    )
-    write_parquet([], Problem, DataLayout(data).problems_file("eval"))
-    trajectories, verifications = [], []
-    for i in range(rows):
-        pid, profile = f"bench/{i // 2}", Profile.SHORT if i % 2 == 0 else Profile.LONG
-        trajectories.append(
-            Trajectory(
-                id=f"t{i}",
-                problem_id=pid,
-                profile=profile,
-                teacher_model="QwQ-32B",
-                params_hash="h",
-                sample_index=0,
-                reasoning=reasoning_text(rng, int(lengths[i]), bool(loops[i])),
-                answer="```python\nprint(sum(map(int, open(0).read().split()[1:])))\n```",
-                code="print(1)",
-                prompt_tokens=50,
-                completion_tokens=int(lengths[i]),
-                reasoning_tokens=int(lengths[i]) - 20,
-                finish_reason="stop",
-                truncated=False,
-                latency_s=1.0,
-                server_url="bench",
-            )
-        )
-        ok = bool(accepted[i])
-        verifications.append(
-            Verification(pid, f"t{i}", Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, 1 if ok else 0, 1, 0.01)
-        )
-    layout = DataLayout(data)
-    layout.write_manifest("problems", [(layout.problems_file("train"), problems), (layout.problems_file("eval"), 0)])
-    for stage, rows_, record, path in (
-        ("trajectories", trajectories, Trajectory, layout.trajectories_file(SHARD)),
-        ("verification", verifications, Verification, layout.verification_file(SHARD)),
-    ):
-        layout.write_manifest(stage, [(write_parquet(rows_, record, path), len(rows_))], SHARD)
+    """The stage files `build_dataset` reads, written chunk by chunk with their manifests."""
+    rng, layout = np.random.default_rng(seed), DataLayout(data)
+    pool = paragraph_pool(rng)
+    paths = {
+        "problems": layout.problems_file("train"),
+        "trajectories": layout.trajectories_file(SHARD),
+        "verification": layout.verification_file(SHARD),
+    }
+    schemas = {"problems": SCHEMAS[Problem], "trajectories": SCHEMAS[Trajectory], "verification": SCHEMAS[Verification]}
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    writers = {k: pq.ParquetWriter(paths[k], schemas[k], compression="zstd") for k in paths}
+    for start in range(0, rows, CHUNK):
+        n = min(CHUNK, rows - start)
+        index = np.arange(start, start + n)
+        lengths = np.minimum(rng.lognormal(mean=6.7, sigma=0.75, size=n).astype(int) + 25, 8_300)
+        loops, accepted = rng.random(n) < 0.03, rng.random(n) < 0.8
+        ids, problem_ids = [f"t{i}" for i in index], [f"bench/{i // 2}" for i in index]
+        constant = {"teacher_model": "QwQ-32B", "params_hash": "h", "sample_index": 0, "answer": ANSWER,
+                    "code": "print(1)", "prompt_tokens": 50, "finish_reason": "stop", "truncated": False,
+                    "latency_s": 1.0, "server_url": "bench"}  # fmt: skip
+        trajectories = {
+            **{name: [value] * n for name, value in constant.items()},
+            "id": ids, "problem_id": problem_ids, "profile": ["short" if i % 2 == 0 else "long" for i in index],
+            "reasoning": reasoning_texts(rng, pool, lengths, loops), "completion_tokens": lengths.tolist(),
+            "reasoning_tokens": (lengths - 20).tolist(),
+        }  # fmt: skip
+        writers["trajectories"].write_table(pa.Table.from_pydict(trajectories, schemas["trajectories"]))
+        verdicts = {
+            "problem_id": problem_ids, "solution_id": ids,
+            "verdict": np.where(accepted, "accepted", "wrong_answer").tolist(), "passed": accepted.astype(int).tolist(),
+            "total": [1] * n, "time_s": [0.01] * n, "tests": [[]] * n, "attempts": [1] * n,
+        }  # fmt: skip
+        writers["verification"].write_table(pa.Table.from_pydict(verdicts, schemas["verification"]))
+        problem_index = index[index % 2 == 0] // 2
+        problems = [Problem(id=f"bench/{i}", source="bench", source_id=str(i), statement=f"Problem {i}: sum n numbers.",
+                            test_style="stdin", tests=()) for i in problem_index]  # fmt: skip
+        from schemas import to_table
 
+        writers["problems"].write_table(to_table(problems, Problem))
+    for writer in writers.values():
+        writer.close()
+    from schemas import write_parquet
 
-def _tree_pss_kib(root: int) -> int:
-    """Proportional set size of `root` and its descendants: shared pages are split between the
-    processes sharing them, so the sum is the memory the tree really holds."""
-    total, pending = 0, [root]
-    while pending:
-        pid = pending.pop()
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue  # a worker that just exited
-    return total
-
-
-class PssSampler(threading.Thread):
-    """Peak of `_tree_pss_kib(this process)`, sampled every `interval_s` while running."""
-
-    def __init__(self, interval_s: float):
-        super().__init__(daemon=True)
-        self.interval_s, self.peak_kib, self._stop_event = interval_s, 0, threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.wait(self.interval_s):
-            self.peak_kib = max(self.peak_kib, _tree_pss_kib(os.getpid()))
-
-    def stop(self) -> int:
-        self._stop_event.set()
-        self.join()
-        return self.peak_kib
+    write_parquet([], Problem, layout.problems_file("eval"))
+    layout.write_manifest("problems", [(paths["problems"], (rows + 1) // 2), (layout.problems_file("eval"), 0)])
+    for stage in ("trajectories", "verification"):
+        layout.write_manifest(stage, [(paths[stage], rows)], SHARD)
 
 
 def main() -> None:
@@ -160,11 +123,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=107_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path)
-    # Reading smaps_rollup walks each process's page tables under its mmap lock: sampling often
-    # slows the run it measures: measured +30 % run time at 0.1 s, +6 % at 1 s (same peak).
-    parser.add_argument("--pss-interval", type=float, default=1.0, help="seconds between PSS samples")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trajforge-assembly-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="trajforge-assembly-", dir="/var/tmp") as tmp:
         data = Path(tmp) / "data"
         out = DataLayout(data).hub_dir()
         started = time.perf_counter()
@@ -172,27 +132,29 @@ def main() -> None:
         generated = time.perf_counter() - started
         rss_before = max_rss() // 1024
 
-        sampler = PssSampler(args.pss_interval)
-        sampler.start()
         started = time.perf_counter()
         built = build_dataset(
             DataLayout(data),
             [SHARD],
             variants=[parse_variant(v, args.seed) for v in VARIANTS],
             harmonize_from="teachers",  # synthetic data: no reference model sampled
+            wrong_answers=True,
         )
-        write_card(out, "bench", built.configs, built.removed)
+        write_card(out, "bench", config_summaries(built.files), built.removed, variants=[
+            {"config": o.name, "rows": o.rows, "changed": o.changed, "excluded": o.excluded,
+             "published": o.published, "note": o.note} for o in built.variants])  # fmt: skip
         assembly = time.perf_counter() - started
-        tree_pss_kib = sampler.stop()
         peak = max_rss() // 1024
-        child_peak = max_rss(children=True) // 1024  # forked variant writers
+        child_peak = max_rss(children=True) // 1024  # the variant processes
 
-        started = time.perf_counter()
-        pq.write_table(
-            to_table(built.configs["default"], type(built.configs["default"][0])),
-            Path(tmp) / "one.parquet",
-            compression="zstd",
-        )
+        started = time.perf_counter()  # baseline: `default` rewritten as one file, row group by row group
+        with pq.ParquetWriter(
+            Path(tmp) / "one.parquet", pq.read_schema(built.files["default"][0]), compression="zstd"
+        ) as one:
+            for path in built.files["default"]:
+                source = pq.ParquetFile(path)
+                for group in range(source.num_row_groups):
+                    one.write_table(source.read_row_group(group))
         baseline = time.perf_counter() - started
         sizes = {name: sum(p.stat().st_size for p in paths) for name, paths in built.files.items()}
     result = {
@@ -202,23 +164,21 @@ def main() -> None:
         "baseline_single_write_s": round(baseline, 1),
         "ratio_to_baseline": round(assembly / baseline, 1),
         "peak_rss_gib": round(peak / 2**20, 2),
-        "rss_before_gib": round(rss_before / 2**20, 2),
-        "worker_peak_rss_gib": round(child_peak / 2**20, 2),
-        # upper bound: the parent's peak plus each forked worker's peak (shared pages counted twice)
-        "peak_total_upper_bound_gib": round((peak + 2 * child_peak) / 2**20, 2),
-        "peak_tree_pss_gib": round(tree_pss_kib / 2**20, 2),
-        "pss_interval_s": args.pss_interval,
-        "configs": {k: len(v) for k, v in built.configs.items()},
+        "rss_before_build_gib": round(rss_before / 2**20, 2),
+        "largest_child_peak_rss_gib": round(child_peak / 2**20, 2),
+        "configs": built.rows,
+        "variants": {o.name: {"rows": o.rows, "changed": o.changed, "published": o.published} for o in built.variants},
         "removed": dict(built.removed),
         "bytes": sizes,
     }
     print(json.dumps(result, indent=2))
-    total = result["peak_tree_pss_gib"]
-    verdict = "PASS" if assembly < 120 and total < 6 else "FAIL"
+    targets = (20, 1.5) if args.rows <= 107_000 else (None, 4.0)
+    ok = (targets[0] is None or assembly < targets[0]) and peak / 2**20 < targets[1] and child_peak / 2**20 < targets[1]
     print(
-        f"assembly + {len(VARIANTS)} variants + sharding of {args.rows:,} trajectories: {assembly:.1f} s, "
-        f"peak RSS {peak / 2**20:.2f} GiB parent, {child_peak / 2**20:.2f} GiB per worker, "
-        f"{total:.2f} GiB proportional set size of the process tree (targets 120 s, 6 GiB): {verdict}"
+        f"assembly (all configs, wrong-answer control, {len(VARIANTS)} variants, sharding, card) of {args.rows:,} "
+        f"trajectories: {assembly:.1f} s, peak RSS {peak / 2**20:.2f} GiB (this process), "
+        f"{child_peak / 2**20:.2f} GiB (largest variant process); targets "
+        f"{'' if targets[0] is None else f'{targets[0]} s, '}{targets[1]} GiB: {'PASS' if ok else 'FAIL'}"
     )
     save_json(args.json, result)
 

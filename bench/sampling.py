@@ -100,7 +100,7 @@ async def sample_workload(base_url: str, model: str, tokens: int, n: int, counte
             *(client.chat(model, [{"role": "user", "content": t}], params, n=n, seed=i) for i, t in enumerate(TASKS))
         )
         elapsed = time.perf_counter() - started
-    generated = sum(counter.count(c.content) for r in results for c in r)
+    generated = sum(counter.count_many([c.content for r in results for c in r]))
     return rate(generated, elapsed, "tokens_per_s", requests=len(TASKS), n=n, samples=sum(map(len, results)),
                 completion_tokens=generated)  # fmt: skip
 

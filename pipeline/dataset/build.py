@@ -15,10 +15,7 @@ process, fed the `default` rows of each bucket.
 from __future__ import annotations
 
 import json
-import os
-import pickle
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -30,7 +27,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.common.layout import REPO_ROOT, DataLayout
+from pipeline.common.layout import DataLayout
 from pipeline.dataset.assemble import AssemblySettings
 from pipeline.dataset.filters import FilterSettings
 from pipeline.dataset.inputs import read_problem_sources, read_trajectories, read_verifications
@@ -40,7 +37,8 @@ from pipeline.dataset.pruner import PrunerSettings, harmonize_frame
 from pipeline.dataset.rewrite import Rewriter, write_rewritten
 from pipeline.dataset.shard import DEFAULT_TARGET_BYTES, ShardWriter
 from pipeline.dataset.textpass import Buckets, assign_buckets, spread_questions, spread_responses
-from pipeline.dataset.variants import VariantOutcome, first_perturbable, variant_name
+from pipeline.dataset.variant_feed import BucketFile, VariantFeed
+from pipeline.dataset.variants import VariantOutcome
 from pipeline.dataset.wrong_answers import NAME as WRONG_ANSWERS
 from pipeline.dataset.wrong_answers import unpublished_note, wrong_answer_picks
 from schemas import SCHEMAS, DatasetRow, Dropped, SchemaError, read_parquet
@@ -49,7 +47,7 @@ from schemas.validate import THINK_TAGS
 
 STAGE = "dataset"
 REFERENCE_STAGE = "reference_samples"
-ROWS_PER_BUCKET = 20_000  # ~70 MB of Z1-length text per bucket
+ROWS_PER_BUCKET = 10_000  # ~35 MB of Z1-length text per bucket
 NO_FILTER = FilterSettings(token_budget=sys.maxsize, max_repetition=1.0)  # a share of repeats is never > 1
 DATASET_ROW_SCHEMA = SCHEMAS[DatasetRow]
 
@@ -157,7 +155,9 @@ def plan_configs(
         wrong = failed.join(picks, on="id", how="inner").sort("pick")
         plans[WRONG_ANSWERS] = ConfigPlan(wrong if not note else wrong.clear(), "teachers", {"_picked": picks.height})
     for plan in plans.values():
-        plan.rows = plan.rows.join(buckets.of_problem, on="problem_id", how="left", maintain_order="left")
+        plan.rows = plan.rows.drop("accepted", "cut", strict=False).join(
+            buckets.of_problem, on="problem_id", how="left", maintain_order="left"
+        )
     return plans, dropped, buckets, note
 
 
@@ -183,6 +183,7 @@ def with_text(plan: ConfigPlan, rows: pl.DataFrame, responses: pl.DataFrame, que
     missing = joined.filter(pl.col("response").is_null() | pl.col("question").is_null())
     if missing.height:
         raise SchemaError("DatasetRow", missing["id"][0], "response", "no text found for the row (bucket files)")
+    joined = joined.with_columns(pl.col("id").alias("trajectory_id"))
     table = joined.select(DATASET_ROW_SCHEMA.names).to_arrow().cast(DATASET_ROW_SCHEMA)
     _check_rows(table)
     for name in ("reward", "clipped", "weight"):
@@ -194,90 +195,39 @@ def with_text(plan: ConfigPlan, rows: pl.DataFrame, responses: pl.DataFrame, que
     return table
 
 
-class _VariantFeed:
-    """A variant's process (`python -m pipeline.dataset.variants`, so it shares no threads or state
-    with this one) and its input: `default`'s bucket tables, each with the next donor (insertion
-    takes extra steps from the next perturbable row, across buckets, wrapping around)."""
-
-    def __init__(self, perturbation: Perturbation, out_dir: Path, target_bytes: int, scratch: Path):
-        self.perturbation, self.name = perturbation, variant_name(perturbation)
-        self.errors = open(scratch / f"{self.name}.stderr", "w+b")  # noqa: SIM115 (closed in finish/kill)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
-        args = [perturbation.kind, str(perturbation.rate), str(perturbation.seed), str(out_dir), str(target_bytes)]
-        self.process = subprocess.Popen([sys.executable, "-m", "pipeline.dataset.variants", *args], env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)  # fmt: skip
-        self.waiting: list[pa.Table] = []
-        self.first_donor: str | None = None
-
-    def _send(self, message) -> None:
-        try:
-            pickle.dump(message, self.process.stdin, protocol=5)
-        except BrokenPipeError:
-            raise self._failed() from None
-
-    def _failed(self) -> RuntimeError:
-        self.process.wait()
-        self.errors.seek(0)
-        tail = self.errors.read().decode("utf-8", "replace")[-2000:]
-        return RuntimeError(f"variant {self.name}: its process exited with code {self.process.returncode}:\n{tail}")
-
-    def feed(self, table: pa.Table) -> None:
-        if self.perturbation.kind != "insert":
-            self._send((table, None))
-            return
-        donor = first_perturbable(self.perturbation, table.column("response").to_pylist())
-        if donor is not None:
-            self.first_donor = self.first_donor or donor
-            for held in self.waiting:
-                self._send((held, donor))
-            self.waiting = []
-        self.waiting.append(table)
-
-    def finish(self) -> VariantOutcome:
-        for held in self.waiting:
-            self._send((held, self.first_donor))
-        self._send(None)
-        self.process.stdin.close()
-        report = self.process.stdout.read()
-        if self.process.wait() != 0:
-            raise self._failed()
-        self.errors.close()
-        fields = json.loads(report)
-        return VariantOutcome(**{**fields, "files": tuple(Path(p) for p in fields["files"]), "rows_written": ()})
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        self.errors.close()
+def _bucket_ends(bucket: pl.Series, count: int) -> list[int]:
+    """Where each bucket's rows end in a config (its rows are in problem order, so in bucket order)."""
+    if not bucket.is_sorted():
+        raise AssertionError("a config's rows must be in problem order")  # the plan sorts them so
+    return [int(x) for x in bucket.search_sorted(pl.Series(range(count), dtype=bucket.dtype), side="right")]
 
 
 def write_configs(plans: dict[str, ConfigPlan], buckets: Buckets, out_dir: Path, target_bytes: int,
-                  variants: Sequence[Perturbation]) -> tuple[dict[str, list[Path]], list[VariantOutcome]]:  # fmt: skip
+                  feeds: Sequence[VariantFeed]) -> tuple[dict[str, list[Path]], list[VariantOutcome]]:  # fmt: skip
     """Bucket by bucket: every config's rows with their text, appended to its shards; `default`'s
     rows also go to each variant's process."""
     writers = {name: ShardWriter(out_dir, name, target_bytes) for name in plans}
-    feeds = [_VariantFeed(p, out_dir, target_bytes, buckets.folder) for p in variants]
-    parts = {name: plan.rows.partition_by("bucket", as_dict=True) for name, plan in plans.items()}
+    ends = {name: _bucket_ends(plan.rows["bucket"], buckets.count) for name, plan in plans.items()}
     try:
         for bucket in range(buckets.count):
             questions = buckets.read("questions", bucket)
             text = {kind: buckets.read(kind, bucket) for kind in {plan.text for plan in plans.values()}}
             for name, plan in plans.items():
-                rows = parts[name].get((bucket,))
-                if rows is None or not rows.height:
+                start = ends[name][bucket - 1] if bucket else 0
+                rows = plan.rows.slice(start, ends[name][bucket] - start)  # a view: rows are in bucket order
+                if not rows.height:
                     continue
                 table = with_text(plan, rows, text[plan.text], questions)
                 writers[name].write(table)
-                if name == "default":
+                if name == "default" and feeds:
+                    shared = BucketFile(table, buckets.file("default", bucket).with_suffix(".arrow"), len(feeds))
                     for feed in feeds:
-                        feed.feed(table)
+                        feed.feed(shared)
         files = {name: writer.close() for name, writer in writers.items()}
         return files, [feed.finish() for feed in feeds]
     except BaseException:
         for writer in writers.values():
             writer.abort()
-        for feed in feeds:
-            feed.kill()
         raise
 
 
@@ -297,10 +247,16 @@ def build_dataset(
     out_dir = layout.hub_dir()
     layout.staging_dir(STAGE).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=layout.staging_dir(STAGE), prefix="buckets-") as folder:
-        plans, dropped, buckets, wrong_note = plan_configs(
-            layout, shards, assembly, pruner, harmonize_from, wrong_answers, seed, Path(folder), rows_per_bucket
-        )
-        files, outcomes = write_configs(plans, buckets, out_dir, target_bytes, variants)
+        feeds = [VariantFeed(p, out_dir, target_bytes, Path(folder)) for p in variants]  # started early: imports
+        try:
+            plans, dropped, buckets, wrong_note = plan_configs(
+                layout, shards, assembly, pruner, harmonize_from, wrong_answers, seed, Path(folder), rows_per_bucket
+            )
+            files, outcomes = write_configs(plans, buckets, out_dir, target_bytes, feeds)
+        except BaseException:
+            for feed in feeds:
+                feed.kill()
+            raise
     if wrong_answers:
         slots, picked = plans["default"].rows.height, plans[WRONG_ANSWERS].extra["_picked"]
         outcomes.append(VariantOutcome(WRONG_ANSWERS, slots, picked, slots - picked, tuple(files.pop(WRONG_ANSWERS)),

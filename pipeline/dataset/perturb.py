@@ -135,18 +135,29 @@ def join_steps(steps: Sequence[str], sep: str | None = None) -> str:
     return "".join(out)
 
 
+# NUMBER's matches, kept by split. `\b\d` as `\d(?<!\w\d)` (the same test: no word character before
+# the first digit) lets the regex engine skip to digits instead of trying every position: 2x faster.
+_NUMBER_SPLIT = re.compile(r"(\d(?<!\w\d)\d*(?:\.\d+)?\b)")
+
+
+def _swap_numbers(text: str, p: float, draw: Callable[[], float]) -> str:
+    # split gives [text, number, text, number, ..., text] in C: no Python callback per match
+    parts = _NUMBER_SPLIT.split(text)
+    for i in range(1, len(parts), 2):
+        if draw() < p:
+            parts[i] = str(int(draw() * 11))  # uniform 0-10; randint is 3x slower
+    return "".join(parts)
+
+
 def corrupt_digits(text: str, p: float, rng: random.Random, include_code: bool = False) -> str:
     """Replace each standalone number, with probability p, by randint(0, 10): outside fenced code,
     or everywhere with `include_code` (the paper's scope: the whole response, code included)."""
     _check_rate("p", p)
-
-    def swap(m: re.Match[str]) -> str:
-        return str(int(rng.random() * 11)) if rng.random() < p else m.group(0)  # uniform 0-10; randint is 3x slower
-
     if include_code or "```" not in text:  # numbers never span lines: one pass draws the same numbers
-        return NUMBER.sub(swap, text)
+        return _swap_numbers(text, p, rng.random)
     lines = text.splitlines(keepends=True)
-    return "".join(line if fenced else NUMBER.sub(swap, line) for line, fenced in zip(lines, _fence_flags(lines)))
+    return "".join(line if fenced else _swap_numbers(line, p, rng.random)
+                   for line, fenced in zip(lines, _fence_flags(lines)))  # fmt: skip
 
 
 def _clean_line(line: str) -> str | None:

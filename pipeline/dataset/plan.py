@@ -17,6 +17,9 @@ from schemas.records import TRUNCATED_REASONS
 
 PROFILE_RANK = {p.value: rank for rank, p in enumerate(Profile)}
 DROPPED_COLUMNS = ("stage", "record_id", "reason", "detail", "source", "profile")
+# what a config's plan keeps per row: `DatasetRow` less the text (and less `trajectory_id`, the id)
+ROW_COLUMNS = ("id", "token_num", "problem_id", "source", "teacher_model", "profile", "verdict", "passed", "total",
+               "difficulty", "params_hash")  # fmt: skip
 
 
 def _dropped(frame: pl.DataFrame, reason: str, details: list[str]) -> pl.DataFrame:
@@ -93,18 +96,19 @@ def _row_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.max_horizontal(pl.lit(1), pl.col("completion_tokens")).cast(pl.Int32).alias("token_num"),
         pl.col("teacher_model").replace_strict(names, return_dtype=pl.String),
-        pl.col("id").alias("trajectory_id"),
     )
 
 
 def select(kept: pl.DataFrame, settings: AssemblySettings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(accepted rows in problem, profile, length, id order; failed rows in problem, input order)."""
+    """(accepted rows in problem, profile, length, id order; failed rows in problem, input order),
+    with ROW_COLUMNS plus `accepted` and `cut`."""
     if settings.selection not in ("shortest", "all"):
         raise ValueError(f"selection must be 'shortest' or 'all', got {settings.selection!r}")
     labelled = _row_columns(kept.with_columns(_difficulty(settings).alias("difficulty")))
-    failed = labelled.filter(~pl.col("accepted")).sort("problem_id", "row_index")
+    keep = [*ROW_COLUMNS, "accepted", "cut"]
+    failed = labelled.filter(~pl.col("accepted")).sort("problem_id", "row_index").select(keep)
     rank = pl.col("profile").replace_strict(PROFILE_RANK, return_dtype=pl.Int32)
     accepted = labelled.filter("accepted").sort("problem_id", rank, "completion_tokens", "id")
     if settings.selection == "shortest":
         accepted = accepted.filter(pl.int_range(pl.len()).over("problem_id", "profile") == 0)
-    return accepted, failed
+    return accepted.select(keep), failed

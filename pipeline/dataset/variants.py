@@ -1,5 +1,7 @@
 """Sky-T1 variant configs: the `default` rows with their reasoning perturbed, one config each.
 
+Each variant runs in its own process (`main`, fed by `variant_feed.VariantFeed`), bucket by bucket.
+
 A variant is named `{kind}-{percent}` (e.g. `digits-20`, `shuffle-67`); its rows are the default
 rows with the whole response perturbed as published (`perturb.perturb_response`: digits anywhere,
 code included; reflection and structure on the thinking before the final code block), plus
@@ -112,12 +114,18 @@ def run_variant(perturbation: Perturbation, out_dir: Path, target_bytes: int, me
     return VariantOutcome(name, acted, changed, rows - acted, tuple(writer.close()), mode=_mode(perturbation))
 
 
-def _received(stream):
-    """(table, next donor) messages pickled by the build, until None."""
+def _received(stream, acknowledge):
+    """(table, next donor) from the build's messages (an Arrow IPC file and the donor), until None;
+    each one acknowledged once its rows are written (the build deletes the file then)."""
     import pickle
 
     while (message := pickle.load(stream)) is not None:
-        yield message
+        path, donor = message
+        with pa.memory_map(path) as source:
+            table = pa.ipc.open_file(source).read_all()
+        yield table, donor
+        del table
+        acknowledge()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -127,8 +135,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     import sys
 
     kind, rate, seed, out_dir, target_bytes = argv or sys.argv[1:]
+
+    def acknowledge() -> None:
+        sys.stdout.write("ack\n")
+        sys.stdout.flush()
+
     outcome = run_variant(Perturbation(kind, float(rate), int(seed)), Path(out_dir), int(target_bytes),
-                          _received(sys.stdin.buffer))  # fmt: skip
+                          _received(sys.stdin.buffer, acknowledge))  # fmt: skip
     report = {**outcome.__dict__, "files": [str(p) for p in outcome.files]}
     sys.stdout.write(json.dumps(report))
 

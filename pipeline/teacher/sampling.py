@@ -43,7 +43,7 @@ class Backend(Protocol):
 
 
 class TokenCounter(Protocol):
-    def count(self, text: str) -> int: ...
+    def count_many(self, texts: Sequence[str]) -> list[int]: ...  # one batch call for many texts
 
 
 @dataclass
@@ -98,31 +98,50 @@ def trajectory_id(key: tuple) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:20]
 
 
-def build_trajectory(
-    problem: Problem, profile: SamplingProfile, index: int, completion: Completion, counter: TokenCounter | None
-) -> Trajectory:
-    reasoning, answer = split_reasoning(completion)
-    count = counter.count if counter is not None else (lambda _text: 0)
-    prompt_tokens = completion.prompt_tokens or sum(count(m["content"]) for m in render_messages(profile, problem))
-    completion_tokens = completion.completion_tokens or count(completion.reasoning + completion.content)
-    return Trajectory(
-        id=trajectory_id(sample_key(problem, profile, index)),
-        problem_id=problem.id,
-        profile=Profile(profile.name),
-        teacher_model=profile.model,
-        params_hash=params_hash(profile),
-        sample_index=index,
-        reasoning=reasoning,
-        answer=answer,
-        code=extract_code(answer or reasoning),
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        reasoning_tokens=count(reasoning) if reasoning else 0,
-        finish_reason=completion.finish_reason,
-        truncated=completion.finish_reason in TRUNCATED_REASONS,
-        latency_s=completion.latency_s,
-        server_url=completion.server_url,
-    )
+def _counted(counter: TokenCounter | None, texts: list[str]) -> list[int]:
+    return counter.count_many(texts) if counter is not None and texts else [0] * len(texts)
+
+
+def build_trajectories(
+    problem: Problem, profile: SamplingProfile, indices: Sequence[int], completions: Sequence[Completion],
+    counter: TokenCounter | None,
+) -> list[Trajectory]:  # fmt: skip
+    """A request's completions as trajectories. Token counts the server did not report (and every
+    reasoning count) come from the teacher's tokenizer, all texts of the request in one batch."""
+    splits = [split_reasoning(c) for c in completions]
+    missing = [i for i, c in enumerate(completions) if not c.completion_tokens]
+    prompt = [m["content"] for m in render_messages(profile, problem)] if any(
+        not c.prompt_tokens for c in completions) else []  # fmt: skip
+    texts = [r for r, _ in splits if r] + [completions[i].reasoning + completions[i].content for i in missing] + prompt
+    counts = iter(_counted(counter, texts))
+    reasoning_tokens = [next(counts) if r else 0 for r, _ in splits]
+    completion_tokens = [c.completion_tokens for c in completions]
+    for i in missing:
+        completion_tokens[i] = next(counts)
+    prompt_tokens = sum(counts)
+    return [
+        Trajectory(
+            id=trajectory_id(sample_key(problem, profile, index)),
+            problem_id=problem.id,
+            profile=Profile(profile.name),
+            teacher_model=profile.model,
+            params_hash=params_hash(profile),
+            sample_index=index,
+            reasoning=reasoning,
+            answer=answer,
+            code=extract_code(answer or reasoning),
+            prompt_tokens=completion.prompt_tokens or prompt_tokens,
+            completion_tokens=tokens,
+            reasoning_tokens=reasoned,
+            finish_reason=completion.finish_reason,
+            truncated=completion.finish_reason in TRUNCATED_REASONS,
+            latency_s=completion.latency_s,
+            server_url=completion.server_url,
+        )
+        for index, completion, (reasoning, answer), tokens, reasoned in zip(
+            indices, completions, splits, completion_tokens, reasoning_tokens
+        )
+    ]
 
 
 async def sample(
@@ -140,8 +159,7 @@ async def sample(
             reason = str(result) if isinstance(result, TeacherError) else f"{type(result).__name__}: {result}"
             report.failed.append(f"{request.problem.id}/{request.profile.name}: {reason}")
         else:
-            for index, completion in zip(request.indices, result):
-                trajectory = build_trajectory(request.problem, request.profile, index, completion, counter)
+            for trajectory in build_trajectories(request.problem, request.profile, request.indices, result, counter):
                 if store.add(trajectory):
                     report.stored += 1
                     report.truncated += trajectory.truncated

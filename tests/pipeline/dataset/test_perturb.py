@@ -201,3 +201,16 @@ def test_validation_errors():
         corrupt_digits("1", 2.0, random.Random(0))
     with pytest.raises(ValueError, match="donor_reasoning"):
         apply(Perturbation("insert", 0.5, 0), REASONING, ANSWER, None, "k")
+
+
+def test_the_fast_number_pattern_finds_exactly_the_numbers_of_the_documented_one():
+    import random
+    import re
+
+    from pipeline.dataset.perturb import _NUMBER_SPLIT, NUMBER
+
+    rng, alphabet = random.Random(3), "0123456789..,- ax_\n`é٣"  # Arabic-indic digit: \d is Unicode
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(20_000)]
+    texts += ["a12 12a 1.5a 1.5.3 .5 3. 007 x1.2y 1_2 ١٢"]
+    documented = re.compile(f"({NUMBER.pattern.replace('(', '(?:')})")
+    assert all(_NUMBER_SPLIT.split(t) == documented.split(t) for t in texts)

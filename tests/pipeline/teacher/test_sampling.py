@@ -190,3 +190,43 @@ def test_each_profile_model_is_sampled_from_its_own_servers(tmp_path):
         assert sorted(r["model"] for r in reasoner.requests) == ["reasoner", "reasoner"]
     by_profile = {(t.problem_id, t.profile.value): t.server_url for t in store.trajectories()}
     assert {url for (_, profile), url in by_profile.items() if profile == "short"} == {coder.base_url}
+
+
+class WordCounter:
+    """A tokenizer stand-in (one token per word) that records its batches."""
+
+    def __init__(self):
+        self.batches = []
+
+    def count_many(self, texts):
+        self.batches.append(list(texts))
+        return [len(t.split()) for t in texts]
+
+
+class NoUsageBackend:
+    """A server whose responses carry no usage block (n > 1 on some servers): counts are local."""
+
+    async def stream(self, requests):
+        for request in requests:
+            yield request, [Completion(f"one two{' three' * i}", "why " * (i + 1), "stop", 0, 0, 0.1, "http://fake/v1")
+                            for i in request.indices]  # fmt: skip
+
+
+def test_missing_token_counts_come_from_the_tokenizer_one_batch_per_request(tmp_path):
+    store, counter = TrajectoryStore(tmp_path / "t.jsonl"), WordCounter()
+    requests = plan([DOUBLE], [SHORT], store)  # one request, n = 2
+    asyncio.run(sample(requests, NoUsageBackend(), store, counter, log=lambda _: None))
+    assert len(counter.batches) == 1  # reasoning, completion and prompt texts of the request together
+    by_index = {t.sample_index: t for t in store.trajectories()}
+    prompt_words = sum(len(m["content"].split()) for m in render_messages(SHORT, DOUBLE))
+    for i, t in by_index.items():  # by hand: "why " * (i + 1) + "one two" + " three" * i
+        assert (t.reasoning_tokens, t.completion_tokens, t.prompt_tokens) == (i + 1, (i + 1) + 2 + i, prompt_words)
+
+
+def test_the_teachers_tokenizer_counts_a_batch_as_it_counts_each_text(embedded_folder):
+    from pipeline.teacher.sample_run import HFTokenCounter
+
+    counter = HFTokenCounter(str(embedded_folder))
+    texts = ["def f(x):\n    return x + 1", "", "Wait, let me check 42 again.", "é" * 50]
+    expected = [len(counter.tokenizer.encode(t, add_special_tokens=False)) for t in texts]
+    assert counter.count_many(texts) == expected and expected[0] > 5
