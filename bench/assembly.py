@@ -6,7 +6,8 @@
 Synthetic trajectories follow Z1-Code-Reasoning-107K's length profile (lognormal, mean ~1,160
 tokens, capped near 8,200; ~1 % over the 8,192 budget, ~3 % looping reasoning), over N / 2
 problems with a short and a long sample each, ~80 % accepted. The inputs are written to parquet in
-chunks of 50,000 rows (paragraphs drawn from a fixed pool), so generating 2M rows holds one chunk.
+chunks of 20,000 rows (paragraphs drawn from a fixed pool), by a child process, so generating 2M
+rows holds one chunk and this process's peak is the build's.
 
 Timed: `build_dataset` (filters, Z1 pairing, STW format, O1-Pruner weights, the wrong-answer
 control, two Sky-T1 variants, sharding) and the card. Peak memory: this process's max RSS
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +45,7 @@ WORDS = (
     "wait let me check the edge case where n is 1 and the answer is 42 or 17"
 ).split()
 SHARD = "shard-000"
-CHUNK = 50_000
+CHUNK = 20_000
 ANSWER = "```python\nprint(sum(map(int, open(0).read().split()[1:])))\n```"
 LOOP = "Wait, let me check the sum again. "
 
@@ -123,13 +125,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=107_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--generate-into", type=Path, help=argparse.SUPPRESS)  # the child's job
     args = parser.parse_args()
+    if args.generate_into:
+        generate(args.rows, args.seed, args.generate_into)
+        return
     with tempfile.TemporaryDirectory(prefix="trajforge-assembly-", dir="/var/tmp") as tmp:
         data = Path(tmp) / "data"
         out = DataLayout(data).hub_dir()
         started = time.perf_counter()
-        generate(args.rows, args.seed, data)
+        command = [sys.executable, __file__, "--rows", str(args.rows), "--seed", str(args.seed), "--generate-into"]
+        subprocess.run([*command, str(data)], check=True)
         generated = time.perf_counter() - started
+        generator_peak = max_rss(children=True) // 1024
         rss_before = max_rss() // 1024
 
         started = time.perf_counter()
@@ -145,7 +153,7 @@ def main() -> None:
              "published": o.published, "note": o.note} for o in built.variants])  # fmt: skip
         assembly = time.perf_counter() - started
         peak = max_rss() // 1024
-        child_peak = max_rss(children=True) // 1024  # the variant processes
+        child_peak = max_rss(children=True) // 1024  # the largest child: the generator or a variant
 
         started = time.perf_counter()  # baseline: `default` rewritten as one file, row group by row group
         with pq.ParquetWriter(
@@ -165,7 +173,8 @@ def main() -> None:
         "ratio_to_baseline": round(assembly / baseline, 1),
         "peak_rss_gib": round(peak / 2**20, 2),
         "rss_before_build_gib": round(rss_before / 2**20, 2),
-        "largest_child_peak_rss_gib": round(child_peak / 2**20, 2),
+        "generator_peak_rss_gib": round(generator_peak / 2**20, 2),
+        "largest_child_peak_rss_gib": round(child_peak / 2**20, 2),  # the generator or a variant
         "configs": built.rows,
         "variants": {o.name: {"rows": o.rows, "changed": o.changed, "published": o.published} for o in built.variants},
         "removed": dict(built.removed),
@@ -177,7 +186,7 @@ def main() -> None:
     print(
         f"assembly (all configs, wrong-answer control, {len(VARIANTS)} variants, sharding, card) of {args.rows:,} "
         f"trajectories: {assembly:.1f} s, peak RSS {peak / 2**20:.2f} GiB (this process), "
-        f"{child_peak / 2**20:.2f} GiB (largest variant process); targets "
+        f"{child_peak / 2**20:.2f} GiB (largest child: generator {generator_peak / 2**20:.2f}); targets "
         f"{'' if targets[0] is None else f'{targets[0]} s, '}{targets[1]} GiB: {'PASS' if ok else 'FAIL'}"
     )
     save_json(args.json, result)
