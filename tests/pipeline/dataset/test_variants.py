@@ -106,3 +106,20 @@ def test_the_build_streams_variants_bucket_by_bucket_with_the_result_of_one_buck
         return {name: [pq.read_table(p).to_pylist() for p in paths] for name, paths in built.files.items()}
 
     assert build(tmp_path / "a", 1) == build(tmp_path / "b", 10_000)
+
+
+def test_a_variant_process_that_fails_stops_the_build_with_its_error_and_no_shards(tmp_path):
+    from pipeline.dataset.variant_feed import VariantFeed
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the variant's folder should go")
+    feed = VariantFeed(parse_variant("digits:1.0", 1), blocked, 1 << 20, tmp_path)
+    rows = assemble(PROBLEMS, TRAJECTORIES, VERIFICATIONS).accepted
+    from pipeline.dataset.variant_feed import BucketFile
+
+    with pytest.raises(
+        RuntimeError, match=r"(?s)variant digits-100: its process exited with code 1:.*NotADirectoryError"
+    ):
+        feed.feed(BucketFile(_default_table(rows), tmp_path / "bucket.arrow", 1))
+        feed.finish()
+    assert feed.process.returncode == 1 and not list(tmp_path.glob("**/*.parquet"))
