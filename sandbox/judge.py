@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _INTEGER = re.compile(r"[+-]?\d+\Z")
@@ -32,11 +33,22 @@ def _number(token: str) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _integer_text(token: str) -> str:
+    """An integer token's value as text: sign, ASCII digits, no leading zeros. (Never `int()`: a
+    program's output may be a 30,000-digit number, which `int()` refuses and would take quadratic
+    time to convert.)"""
+    digits = token.lstrip("+-")
+    if not digits.isascii():
+        digits = "".join(str(unicodedata.decimal(c)) for c in digits)
+    digits = digits.lstrip("0") or "0"
+    return digits if digits == "0" or not token.startswith("-") else "-" + digits
+
+
 def tokens_match(actual: str, expected: str, tol: Tolerance) -> bool:
     if actual == expected:
         return True
     if _INTEGER.match(actual) and _INTEGER.match(expected):
-        return int(actual) == int(expected)  # integers are exact: 1000000 is not 1000001
+        return _integer_text(actual) == _integer_text(expected)  # integers are exact: 1000000 is not 1000001
     a, e = _number(actual), _number(expected)
     if a is None or e is None:
         return False

@@ -1,0 +1,1 @@
+"""Test strength: how many known-wrong programs a problem's tests reject (issue #18)."""
