@@ -7,7 +7,9 @@ Each problem's reference (HumanEval's canonical solution, the stdin set's refere
 the problem's original tests in the Docker sandbox (1 s limit per mutant test). Reported per source:
 mutants killed / run (the mutation score, a lower bound: surviving mutants include equivalent ones),
 the mean per-problem score, problems whose tests kill every mutant, and the weakest problems with a
-surviving mutant each.
+surviving mutant each. Then, for call-style problems (HumanEval's `candidate(...)` calls): --amplify
+new inputs per problem (`pipeline/strength/amplify.py`, outputs from the reference), the same mutants
+against the amplified tests, and both scores over the mutants that are not likely equivalent.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import machine_line, results_table, save_json  # noqa: E402
 from pipeline.problems.sources import humaneval, stdio_builtin  # noqa: E402
-from pipeline.strength.score import StrengthSettings, by_source, measure  # noqa: E402
+from pipeline.strength.amplify import amplified_problem  # noqa: E402
+from pipeline.strength.score import StrengthSettings, by_source, compare, measure  # noqa: E402
 from sandbox.docker_pool import DockerPool  # noqa: E402
 from sandbox.image import ensure_image  # noqa: E402
 
@@ -35,14 +39,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mutants", type=int, default=40, help="mutants per problem at most")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--amplify", type=int, default=50, help="new inputs per call-style problem (0: none)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     problems = [humaneval.normalize(r) for r in humaneval.package_rows()]
     problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()]
     started = time.perf_counter()
+    settings = StrengthSettings(mutants_per_problem=args.mutants)
     with DockerPool(ensure_image(log=lambda _: None), size=args.workers) as pool:
-        rows = measure(problems, pool, args.workers, StrengthSettings(mutants_per_problem=args.mutants))
-    elapsed = time.perf_counter() - started
+        rows = measure(problems, pool, args.workers, settings)
+        elapsed = time.perf_counter() - started
+        amplified = amplify_all(problems, pool, args.workers, args.amplify) if args.amplify else []
+        compared = compare_all(rows, measure(amplified, pool, args.workers, settings)) if amplified else []
     table = by_source(rows)
     weakest = sorted((r for r in rows if r.score is not None), key=lambda r: (r.score, r.problem_id))[:10]
     print(results_table(table, COLUMNS, numeric=COLUMNS[1:]))
@@ -51,10 +59,42 @@ def main() -> None:
         print(f"  {row.problem_id}: {row.killed}/{row.mutants} killed; e.g. {row.survivors[0]}")
     runs = sum(r.mutants for r in rows) + len(rows)
     print(f"\n{runs:,} programs run in {elapsed:.1f} s ({runs / elapsed:.1f}/s), {args.workers} workers")
+    summary = amplification_summary(amplified, compared)
+    if compared:
+        print("\noriginal vs amplified tests (HumanEval), over the same non-equivalent mutants:")
+        print(results_table([summary], list(summary), numeric=list(summary)[1:]))
     per_problem = [{**r.__dict__, "survivors": list(r.survivors), "score": r.score} for r in rows]
-    save_json(
-        args.json, {"by_source": table, "elapsed_s": round(elapsed, 1), "programs": runs, "problems": per_problem}
-    )
+    save_json(args.json, {"by_source": table, "elapsed_s": round(elapsed, 1), "programs": runs, "problems": per_problem,
+                          "amplified": summary, "compared": [c.__dict__ for c in compared]})  # fmt: skip
+
+
+def amplify_all(problems: list, pool: DockerPool, workers: int, count: int) -> list:
+    with ThreadPoolExecutor(workers) as threads:
+        made = threads.map(lambda p: amplified_problem(p, pool, count), problems)
+        return [p for p in made if p is not None]
+
+
+def compare_all(original: list, amplified: list) -> list:
+    by_id = {r.problem_id: r for r in original}
+    return [compare(by_id[r.problem_id], r) for r in amplified if by_id[r.problem_id].reference_accepted]
+
+
+def amplification_summary(amplified: list, compared: list) -> dict:
+    scored = [c for c in compared if c.non_equivalent]
+
+    def mean(values: list) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    return {
+        "problems": len(compared),
+        "amplified tests (mean)": mean([len(p.tests) for p in amplified]),
+        "references rejected by amplified tests": sum(not c.amplified_reference_accepted for c in compared),
+        "non-equivalent mutants": sum(c.non_equivalent for c in compared),
+        "original score": mean([c.score(c.killed_original) for c in scored]),
+        "amplified score": mean([c.score(c.killed_amplified) for c in scored]),
+        "problems where amplified kill more": sum(c.killed_amplified > c.killed_original for c in compared),
+        "share of problems": mean([c.killed_amplified > c.killed_original for c in compared]),
+    }
 
 
 if __name__ == "__main__":

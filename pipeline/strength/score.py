@@ -46,6 +46,7 @@ class ProblemStrength:
     killed: int
     killed_by: dict  # verdict -> mutants it killed
     survivors: tuple[str, ...]  # "line N: operator description" of each mutant the tests accepted
+    verdicts: tuple[str, ...] = ()  # each planned mutant's verdict, in the planned order
 
     @property
     def score(self) -> float | None:
@@ -87,13 +88,13 @@ def measure(
 
 
 def _strength(problem: Problem, planned: list[Mutant], verdicts: dict) -> ProblemStrength:
-    judged = [(m, verdicts[(problem.id, f"mutant-{i}")]) for i, m in enumerate(planned)]
-    judged = [(m, v) for m, v in judged if v is not Verdict.SANDBOX_ERROR]  # not the mutant's doing
+    every = [(m, verdicts[(problem.id, f"mutant-{i}")]) for i, m in enumerate(planned)]
+    judged = [(m, v) for m, v in every if v is not Verdict.SANDBOX_ERROR]  # not the mutant's doing
     killed_by = Counter(v.value for _, v in judged if v is not Verdict.ACCEPTED)
     survivors = tuple(_label(m) for m, v in judged if v is Verdict.ACCEPTED)
     accepted = verdicts[(problem.id, REFERENCE)] is Verdict.ACCEPTED
     return ProblemStrength(problem.id, problem.source, accepted, len(judged), sum(killed_by.values()),
-                           dict(killed_by), survivors)  # fmt: skip
+                           dict(killed_by), survivors, tuple(v.value for _, v in every))  # fmt: skip
 
 
 def by_source(rows: Iterable[ProblemStrength]) -> list[dict]:
@@ -114,3 +115,31 @@ def by_source(rows: Iterable[ProblemStrength]) -> list[dict]:
             "problems_all_killed": sum(r.killed == r.mutants for r in scored),
         })  # fmt: skip
     return table
+
+
+KILLED = frozenset(v.value for v in Verdict) - {Verdict.ACCEPTED.value, Verdict.SANDBOX_ERROR.value}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One problem's original vs amplified tests, over the same mutants. A mutant both test sets
+    accept matches the reference on every input tried: likely equivalent, left out of both scores."""
+
+    problem_id: str
+    non_equivalent: int
+    killed_original: int
+    killed_amplified: int
+    amplified_reference_accepted: bool
+
+    def score(self, killed: int) -> float | None:
+        return killed / self.non_equivalent if self.non_equivalent else None
+
+
+def compare(original: ProblemStrength, amplified: ProblemStrength) -> Comparison:
+    if original.problem_id != amplified.problem_id or len(original.verdicts) != len(amplified.verdicts):
+        raise ValueError(f"{original.problem_id}: the two runs must judge the same mutants")
+    pairs = [(a, b) for a, b in zip(original.verdicts, amplified.verdicts)
+             if Verdict.SANDBOX_ERROR.value not in (a, b)]  # fmt: skip
+    non_equivalent = [(a, b) for a, b in pairs if a in KILLED or b in KILLED]
+    return Comparison(original.problem_id, len(non_equivalent), sum(a in KILLED for a, _ in non_equivalent),
+                      sum(b in KILLED for _, b in non_equivalent), amplified.reference_accepted)  # fmt: skip
