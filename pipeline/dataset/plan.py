@@ -22,12 +22,12 @@ ROW_COLUMNS = ("id", "token_num", "problem_id", "source", "teacher_model", "prof
                "difficulty", "params_hash")  # fmt: skip
 
 
-def _dropped(frame: pl.DataFrame, reason: str, details: list[str]) -> pl.DataFrame:
+def _dropped(frame: pl.DataFrame, reason: str, detail: pl.Expr) -> pl.DataFrame:
     return frame.select(
         pl.lit("dataset").alias("stage"),
         pl.col("id").alias("record_id"),
         pl.lit(reason).alias("reason"),
-        pl.Series("detail", details, pl.String),
+        detail.cast(pl.String).alias("detail"),
         pl.lit("").alias("source"),
         pl.col("profile"),
         pl.col("row_index"),
@@ -67,14 +67,16 @@ def verified(
     kept = judged.filter(pl.col("repetition").fill_null(0.0) <= most)
     cut = kept.filter("cut")
     n = settings.filters.repetition_ngram
+    # `:.2f` has no polars spelling: the one detail formatted in Python (repetitive rows only)
+    ratios = pl.Series([f"{r:.2f}" for r in looping["repetition"]], dtype=pl.String)
     dropped = pl.concat([
-        _dropped(unverified, "not_verified", unverified["unverified"].to_list()),
-        _dropped(over, "over_token_budget", [f"{p}: {t} > {budget} tokens"
-                                             for p, t in zip(over["profile"], over["completion_tokens"])]),
-        _dropped(looping, "repetitive", [f"{p}: {r:.2f} of {n}-grams repeated"
-                                         for p, r in zip(looping["profile"], looping["repetition"])]),
-        _dropped(cut, "truncated", [f"{p}: stopped at {t} tokens; not in default, kept in failed"
-                                    for p, t in zip(cut["profile"], cut["completion_tokens"])]),
+        _dropped(unverified, "not_verified", pl.col("unverified")),
+        _dropped(over, "over_token_budget", pl.format("{}: {} > {} tokens", "profile", "completion_tokens",
+                                                      pl.lit(budget))),
+        _dropped(looping, "repetitive", pl.format("{}: {} of {}-grams repeated", "profile", pl.lit(ratios),
+                                                  pl.lit(n))),
+        _dropped(cut, "truncated", pl.format("{}: stopped at {} tokens; not in default, kept in failed", "profile",
+                                             "completion_tokens")),
     ]).sort("row_index", maintain_order=True).drop("row_index")  # fmt: skip
     passed = (pl.col("verdict") == Verdict.ACCEPTED.value) & ~pl.col("cut")
     return kept.with_columns(passed.alias("accepted")), dropped
