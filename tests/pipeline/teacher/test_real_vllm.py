@@ -60,9 +60,15 @@ def test_n_samples_come_back_distinct_in_one_request(vllm_server: ManagedServer)
 
 
 def test_a_fixed_seed_reproduces_and_another_seed_differs(vllm_server: ManagedServer):
-    first, again, other = chat(vllm_server, 3, 11), chat(vllm_server, 3, 11), chat(vllm_server, 3, 12)
-    assert [c.content for c in first] == [c.content for c in again]
-    assert [c.content for c in first] != [c.content for c in other]
+    # vLLM's online server only reproduces a seed when the batch the request runs in is the same:
+    # the n children of one request can land in different engine steps from call to call, and a
+    # prefix-cache hit takes another kernel path (https://docs.vllm.ai/en/latest/usage/reproducibility/).
+    # So: one sample per request, nothing else in flight, and a warm-up that fills the prefix cache.
+    chat(vllm_server, 1, 5)
+    first, again = chat(vllm_server, 1, 11), chat(vllm_server, 1, 11)
+    others = [chat(vllm_server, 1, seed) for seed in (12, 13)]
+    assert first[0].content == again[0].content
+    assert any(other[0].content != first[0].content for other in others)
 
 
 def test_stored_rows_carry_token_counts_and_finish_reasons(vllm_server: ManagedServer, embedded_folder, tmp_path):
