@@ -32,7 +32,7 @@ class SamplingProfile:
     top_p: Annotated[Real, Field(gt=0, le=1)] = Field(default=0.95, description="Nucleus sampling mass.")
     max_tokens: Count = Field(default=1024, description="Completion tokens per sample.")
     n: Annotated[StrictInt, Field(ge=1, le=1024)] = Field(default=1, description="Samples per problem.")
-    seed: StrictInt = Field(default=0, description="Sampling seed; vLLM reproduces it only for an identical batch (docs: usage/reproducibility).")
+    seed: StrictInt = Field(default=0, description="Sampling seed; vLLM reproduces it only for an identical batch.")
     stdin_template: Text = Field(default=STDIN_TEMPLATE, description="Prompt of stdin problems.")
     function_template: Text = Field(default=FUNCTION_TEMPLATE, description="Prompt of call/assert problems.")
     extra: dict[str, Any] = Field(
