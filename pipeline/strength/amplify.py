@@ -3,8 +3,9 @@
 1. Seed inputs: the argument lists a problem's tests already call the function with (for
    HumanEval's `check(candidate)` programs, each `candidate(...)` call whose arguments are literals).
 2. Type-aware mutation, seeded: one argument of a seed (or of an input made earlier) changed by an
-   operator for its type (ints and floats nudged, negated, zeroed; strings and lists with an element
-   dropped, duplicated, swapped, reversed or emptied; booleans flipped; containers recursively).
+   operator for its type (ints and floats nudged, negated, set to 0/1/-1; strings and lists with an
+   element dropped, duplicated, swapped, sorted, reversed, emptied or cut to one; strings with their
+   case or spacing changed; lists grown by a mutated element; booleans flipped; containers recursively).
    Sizes stay small (no list over 64 elements, no int over 10**9) so a test cannot time out by size.
 3. Expected outputs: the reference runs on every new input in the sandbox (`reference_outputs`); an
    input it crashes or times out on is dropped, never turned into a test.
@@ -68,12 +69,13 @@ def _mutate_value(value, rng: random.Random, depth: int = 0):
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
-        choice = rng.choice([value + 1, value - 1, -value, 0, value * 2, rng.randint(-100, 100)])
+        choice = rng.choice([value + 1, value - 1, -value, 0, 1, -1, value * 2, rng.randint(-100, 100)])
         return max(-MAX_INT, min(MAX_INT, choice))
     if isinstance(value, float):
-        return rng.choice([value + 0.5, value - 0.5, -value, 0.0, value * 1.5, round(rng.uniform(-100, 100), 2)])
+        return rng.choice([value + 0.5, value - 0.5, -value, 0.0, 1.0, -1.0, value * 1.5,
+                           float(round(value)), round(rng.uniform(-100, 100), 2)])  # fmt: skip
     if isinstance(value, str):
-        return "".join(_mutate_sequence(list(value), rng, depth, mutate_items=False))
+        return _mutate_string(value, rng, depth)
     if isinstance(value, list):
         return _mutate_sequence(value, rng, depth, mutate_items=depth < 3)
     if isinstance(value, dict) and value:
@@ -82,16 +84,34 @@ def _mutate_value(value, rng: random.Random, depth: int = 0):
     return value
 
 
+def _mutate_string(value: str, rng: random.Random, depth: int) -> str:
+    """Sequence edits on the characters, or a change of case or spacing (what string problems branch on)."""
+    case = [value.upper(), value.lower(), value.swapcase(), f" {value}", f"{value} ", value.replace(" ", "")]
+    case = [c for c in case if c != value]
+    if case and rng.random() < 0.3:
+        return rng.choice(case)
+    return "".join(_mutate_sequence(list(value), rng, depth, mutate_items=False))
+
+
 def _mutate_sequence(items: list, rng: random.Random, depth: int, mutate_items: bool) -> list:
     items = list(items)
-    operations = ["empty", "reverse"] + (["drop", "duplicate", "swap"] if items else [])
+    operations = ["empty", "reverse"] + (["drop", "duplicate", "swap", "single", "sort"] if items else [])
     if mutate_items and items:
-        operations.append("item")
+        operations += ["item", "grow"]
     operation = rng.choice(operations)
     if operation == "empty":
         return []
     if operation == "reverse":
         return items[::-1]
+    if operation == "sort":
+        try:
+            return sorted(items)
+        except TypeError:  # mixed types: no order
+            return items[::-1]
+    if operation == "single":
+        return [copy.deepcopy(rng.choice(items))]
+    if operation == "grow" and len(items) < MAX_ITEMS:
+        return [*items, _mutate_value(copy.deepcopy(rng.choice(items)), rng, depth + 1)]
     i = rng.randrange(len(items))
     if operation == "drop":
         del items[i]
