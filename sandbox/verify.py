@@ -114,6 +114,8 @@ def judge_response(
 def verify_one(
     problem: Problem, solution: Solution, executor: Executor, settings: VerifySettings = VerifySettings()
 ) -> Verification:
+    if not problem.tests:  # zero tests all pass: any program would be "accepted"
+        raise ValueError(f"problem {problem.id!r} has no tests: any verdict for {solution.solution_id!r} is a guess")
     code = extract_code(solution.code)
     size = len(code.encode("utf-8", "replace"))
     if size > MAX_CODE_BYTES:

@@ -21,7 +21,7 @@ from schemas.validate import SchemaError
 TRAJECTORY_COLUMNS = ("id", "problem_id", "profile", "teacher_model", "params_hash", "completion_tokens", "truncated",
                       "finish_reason")  # fmt: skip
 VERIFICATION_COLUMNS = ("solution_id", "verdict", "passed", "total")
-PROBLEM_COLUMNS = ("id", "source")
+PROBLEM_COLUMNS = ("id", "source", "verifiable")
 
 
 def check_columns(path: Path, record_type: type, columns: Sequence[str]) -> None:

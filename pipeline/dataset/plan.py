@@ -53,6 +53,8 @@ def verified(
     why_unverified = (
         pl.when(pl.col("source").is_null())
         .then(pl.lit("problem not in the training split"))
+        .when(pl.col("verdict").is_null() & ~pl.col("verifiable"))
+        .then(pl.lit("problem has no tests"))
         .when(pl.col("verdict").is_null())
         .then(pl.lit("no verdict"))
         .when(pl.col("verdict") == Verdict.SANDBOX_ERROR.value)

@@ -227,8 +227,12 @@ def verify_trajectories(
     log: Log = info,
 ) -> list[Verification]:
     """Each trajectory's extracted code against its problem's tests (solution_id = trajectory id).
-    A trajectory without code is a syntax error, not skipped: it stays visible in the counts."""
-    solutions = [Solution(t.problem_id, t.id, t.code) for t in trajectories if t.problem_id in problems]
+    A trajectory without code is a syntax error, not skipped: it stays visible in the counts. One of a
+    problem without tests gets no verdict (the dataset lists it as not verified), never "accepted"."""
+    tested = [t for t in trajectories if t.problem_id in problems and problems[t.problem_id].tests]
+    if len(tested) < len(trajectories):
+        log(f"{len(trajectories) - len(tested)} trajectories not verified: their problem has no tests or is unknown")
+    solutions = [Solution(t.problem_id, t.id, t.code) for t in tested]
     progress = progress_callback(len(solutions), "trajectories verified:", log)
     results = list(verify_all(problems, solutions, executor, workers, settings, progress))
     return sorted(results, key=lambda v: v.solution_id)

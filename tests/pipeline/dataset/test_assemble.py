@@ -111,3 +111,20 @@ def test_o1_pruner_counts_a_cut_response_as_wrong_even_when_its_draft_passed(tmp
     reward = dict(zip(table.column("id").to_pylist(), table.column("reward").to_pylist()))
     # by hand: mean length 150, accuracy 1/2, lambda 2: R = 150/len - 1 + 2 * (correct - 1/2)
     assert reward == pytest.approx({"ok": 150 / 100 - 1 + 2 * 0.5, "cut": 150 / 200 - 1 - 2 * 0.5})
+
+
+def test_a_trajectory_of_a_problem_without_tests_is_never_accepted():
+    """Zero tests all pass: the sandbox refuses to judge, verification gives no verdict, and the
+    dataset lists the trajectory as not verified with the reason (it was once "accepted")."""
+    from pipeline.verification.files import verify_trajectories
+    from sandbox.verify import Solution, verify_one
+
+    testless = replace(DOUBLE, id="evol_instruct/q-1", source="evol_instruct", tests=(), verifiable=False)
+    sample = replace(traj("t", DOUBLE, Profile.SHORT, 30), problem_id=testless.id)
+    with pytest.raises(ValueError, match="evol_instruct/q-1.* has no tests"):
+        verify_one(testless, Solution(testless.id, "t", "print(1)"), executor=None)
+    assert verify_trajectories({testless.id: testless}, [sample], executor=None, workers=1, log=lambda _: None) == []
+    result = assemble({testless.id: testless}, [sample], [])
+    assert result.accepted == [] and result.failed == []
+    dropped = [(d.record_id, d.reason, d.detail) for d in result.dropped]
+    assert dropped == [("t", "not_verified", "problem has no tests")]
