@@ -116,6 +116,13 @@ def _rewriter(settings: DatasetSettings, teacher: TeacherResource, log) -> Rewri
     )
 
 
+def _test_strength(layout) -> pl.DataFrame | None:
+    """Every shard's test-strength rows (shards whose `test_strength` never ran are left out)."""
+    keys = [k for k in problem_shards.get_partition_keys() if layout.manifest_file("test_strength", k).exists()]
+    frames = [pl.read_parquet(path) for path in layout.manifest_paths("test_strength", keys)]
+    return pl.concat(frames) if frames else None
+
+
 @dg.asset_check(asset=dataset)
 def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     """Rows valid, responses non-empty with no think tags, no evaluation problem in the training data, shards
@@ -146,7 +153,7 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors[:20]) or "none"})
 
 
-@dg.asset(group_name="dataset", deps=[dataset], kinds={"markdown"})
+@dg.asset(group_name="dataset", deps=[dataset, "test_strength"], kinds={"markdown"})
 def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     """README.md dataset card: configs YAML, statistics, short-vs-long token histogram."""
     layout, written = storage.layout, _config_files(storage)
@@ -162,7 +169,8 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     variants_file = layout.report("variants.json")
     variants = json.loads(variants_file.read_text()) if variants_file.exists() else []
     card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed,
-                      source_rows(summary, references), variants, _harmonized_settings(written))  # fmt: skip
+                      source_rows(summary, references), variants, _harmonized_settings(written),
+                      _test_strength(layout))  # fmt: skip
     image = card.parent / HISTOGRAM
     return dg.MaterializeResult(
         metadata={

@@ -63,7 +63,9 @@ def reference_samples(
     rows = sorted((t for t in store.trajectories() if t.problem_id in chosen), key=lambda t: t.id)
     require_unique((t.id for t in rows), STAGE)
     with sandbox.executor(log=context.log.info) as executor:
-        verdicts = verify_trajectories({p.id: p for p in problems}, rows, executor, executor.size, log=context.log.info)
+        verdicts = verify_trajectories(
+            {p.id: (p,) for p in problems}, rows, executor, executor.size, log=context.log.info
+        )
     samples_path = write_parquet(rows, Trajectory, layout.reference_samples_file())
     verdicts_path = write_parquet(verdicts, Verification, layout.reference_verdicts_file())
     sampled = layout.reference_settings_file()

@@ -5,11 +5,16 @@ import collections
 import time
 
 import dagster as dg
+from pydantic import Field
 
+from assets.strength import read_test_sets
 from pipeline.common.layout import require_unique
+from pipeline.common.settings import DEFAULT_RECIPE
 from pipeline.orchestration import metadata as md
 from pipeline.orchestration.partitions import shard_asset
 from pipeline.orchestration.resources import SandboxResource, TrajforgeStorage
+from pipeline.strength.settings import tests_recipe
+from pipeline.strength.testsets import sets_to_run
 from pipeline.verification.files import verify_references, verify_trajectories
 from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, write_parquet
 
@@ -98,12 +103,21 @@ def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     )
 
 
-@shard_asset(group_name="verification", deps=["trajectories"], pool="sandbox", kinds={"docker", "parquet"})
+class VerificationConfig(dg.Config):
+    recipe: str = Field(
+        default=str(DEFAULT_RECIPE),
+        description="Recipe YAML: `tests.use` picks the tests run (original, amplified or both).",
+    )
+
+
+@shard_asset(group_name="verification", deps=["trajectories", "amplified_tests", "synthesized_tests"],
+             pool="sandbox", kinds={"docker", "parquet"})  # fmt: skip
 def verification(
-    context: dg.AssetExecutionContext, storage: TrajforgeStorage, sandbox: SandboxResource
+    context: dg.AssetExecutionContext, config: VerificationConfig, storage: TrajforgeStorage, sandbox: SandboxResource
 ) -> dg.MaterializeResult:
-    """Every trajectory's final code run against its problem's tests in the Docker sandbox."""
-    layout, shard = storage.layout, context.partition_key
+    """Every trajectory's final code run against its problem's tests in the Docker sandbox: its own tests, the
+    amplified ones or both (`tests.use`), or the synthesized ones where the source has none."""
+    layout, shard, use = storage.layout, context.partition_key, tests_recipe(config.recipe).use
     rows = [t for path in layout.manifest_paths("trajectories", [shard]) for t in read_parquet(path, Trajectory)]
     problems = {
         p.id: p
@@ -111,17 +125,30 @@ def verification(
             layout.handed_off("problems", layout.problems_file("train")), Problem, ids={t.problem_id for t in rows}
         )
     }
+    amplified = read_test_sets(layout, "amplified", shard, context.log.warning)
+    synthesized = read_test_sets(layout, "synthesized", shard, context.log.warning)
+    sets = {pid: sets_to_run(p, amplified.get(pid), synthesized.get(pid), use) for pid, p in problems.items()}
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
-        results = verify_trajectories(problems, rows, executor, executor.size, log=context.log.info)
+        results = verify_trajectories(sets, rows, executor, executor.size, log=context.log.info)
     elapsed = time.monotonic() - started
     require_unique((v.solution_id for v in results), f"verification [{shard}]")
     path = write_parquet(results, Verification, layout.verification_file(shard))
     layout.write_manifest("verification", [(path, len(results))], shard)
     profile_of = {t.id: t.profile.value for t in rows}
+    used = collections.Counter(_tests_used(chosen, problems[pid], amplified.get(pid)) for pid, chosen in sets.items())
     return dg.MaterializeResult(
         metadata={
             **_verdict_summary(results, elapsed, path),
+            "tests_use": use,
+            "problems_by_tests_run": md.table(
+                [{"tests": k, "problems": n} for k, n in used.most_common()], ["tests", "problems"]
+            ),  # fmt: skip
             "per_profile": _pass_rates(results, lambda r: profile_of[r.solution_id], "profile"),
         }
     )
+
+
+def _tests_used(chosen: tuple[Problem, ...], own: Problem, amplified: Problem | None) -> str:
+    labels = ["own" if p is own else "amplified" if p is amplified else "synthesized" for p in chosen]
+    return " + ".join(labels) or "none (not verified)"

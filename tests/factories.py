@@ -188,3 +188,11 @@ def assemble(problems: Mapping[str, Problem], trajectories, verifications, setti
         built = build_dataset(layout, ["shard-000"], settings or AssemblySettings(), harmonize_from="teachers", **build)
         dropped = read_parquet(layout.dropped_file("dataset"), Dropped)
         return Assembled(built.read("default"), built.read("failed"), dropped, built.removed)
+
+
+# HumanEval-like: an assert program with one call as its own tests, and amplified call-style tests
+ADD_CHECK = "def check(candidate):\n    assert candidate(1, 2) == 3\n\ncheck(add)\n"
+ADD_OWN = problem("humaneval", "add", TestStyle.ASSERT, (ADD_CHECK, ""), fn_name="add",
+                  reference_solution="def add(a, b):\n    return a + b\n")  # fmt: skip
+ADD_AMPLIFIED = replace(ADD_OWN, test_style=TestStyle.CALL, tests=tuple(
+    TestCase(f"[{a}, {b}]", str(a + b)) for a, b in ((1, 2), (0, 0), (-1, 5), (10, 20))))  # fmt: skip

@@ -17,6 +17,9 @@ from pipeline.common.tables import markdown_table
 from pipeline.evaluation.compare import EvalSettings
 from pipeline.finetune.config import CPU_RECIPE
 
+# the assets of one shard's run (job `sample_trajectories`), each configured with the recipe
+SHARD_ASSETS = ("amplified_tests", "synthesized_tests", "trajectories", "verification", "test_strength")
+
 
 def _problems(args: argparse.Namespace) -> int:
     from pipeline.problems.build import build_problems
@@ -74,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
     }
     steps = [("build_problems", None, {"problems": {"config": {"recipe": recipe}}})]
     steps += [
-        ("sample_trajectories", key, {"trajectories": {"config": {"recipe": recipe}}})
+        ("sample_trajectories", key, {name: {"config": {"recipe": recipe}} for name in SHARD_ASSETS})
         for key in problem_shards.get_partition_keys()
     ]
     evaluation = evaluation_settings(args)
@@ -124,10 +127,12 @@ def _validate_before_work(args: argparse.Namespace) -> None:
     """Every recipe section and flag `run` will use, checked before the first stage starts."""
     from pipeline.finetune.config import finetune_recipe
     from pipeline.problems.settings import problems_recipe
+    from pipeline.strength.settings import tests_recipe
     from pipeline.teacher.config import teacher_recipe
     from pipeline.teacher.reference import reference_settings
 
     problems_recipe(args.recipe)
+    tests_recipe(args.recipe)
     teacher_recipe(args.recipe)
     reference_settings(args.recipe)
     finetune_recipe(args.finetune_recipe)

@@ -78,6 +78,17 @@ class DataLayout:
         """Scratch files of a stage while it runs (removed when it finishes)."""
         return self.root / "staging" / stage
 
+    # the tests stage, per shard: amplified and synthesized test sets, test strength
+    def test_set_store(self, kind: str, shard: str) -> Path:
+        """Decisions as they are made (`kind`: amplified or synthesized), for resuming."""
+        return self.root / "tests" / kind / f"{shard}.jsonl"
+
+    def test_set_file(self, kind: str, shard: str) -> Path:
+        return self.root / "tests" / kind / f"{shard}.parquet"
+
+    def strength_file(self, shard: str) -> Path:
+        return self.root / "tests" / "strength" / f"{shard}.parquet"
+
     # trajectories and verification, per shard
     def trajectory_store(self, shard: str) -> Path:
         return self.root / "trajectories" / f"{shard}.jsonl"

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from pipeline.common.tables import markdown_table
+from pipeline.strength.report import by_source
 from pipeline.problems.report import SOURCE_COLUMNS, source_table
 
 HISTOGRAM = "token_lengths.png"
@@ -147,6 +148,24 @@ def _harmonized_section(harmonized: Mapping | None) -> str:
 SOURCE_TABLE_COLUMNS = (*SOURCE_COLUMNS, "references_run", "references_accepted")
 
 
+def _strength_section(strength: pl.DataFrame | None) -> str:
+    """How strong the tests behind "verified" are, per source (`pipeline/strength/report.py`)."""
+    if strength is None or not strength.height:
+        return ""
+    table = by_source(strength)
+    return (
+        "## Test strength\n\nPer source, for the problems sampled: **TPR**, the share of reference solutions their "
+        "tests accept; **TNR**, the share of known-wrong programs they reject (the source's labelled incorrect "
+        "solutions, and teacher samples whose output differs from the reference's on an amplified input); "
+        "**mutation score**, the share of the reference's mutants (operator swaps, off-by-one constants, "
+        "negated conditions, dropped statements) they reject, mutants that no input tells apart from the "
+        "reference left out. `_amplified`: the same for the amplified tests (inputs mutated from the "
+        "problem's own, outputs from its reference). Empty: not measurable (no reference, no wrong program).\n\n"
+        + markdown_table(table.to_dicts(), table.columns, numeric=table.columns[1:])
+        + "\n"
+    )
+
+
 def source_rows(summary: dict | None, references: Mapping[str, Counter]) -> list[dict]:
     """The problems stage's per-source table plus how each source's references did in the sandbox
     (APPS is known to ship references that fail their own tests: the rate is shown, not hidden)."""
@@ -171,6 +190,7 @@ def write_card(
     sources: Sequence[dict] = (),
     variants: Sequence[dict] = (),
     harmonized: Mapping | None = None,
+    strength: pl.DataFrame | None = None,
 ) -> Path:
     """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals.
     `configs`: each config's `config_summaries` frame."""
@@ -203,6 +223,7 @@ def write_card(
         "solutions did against their tests in the sandbox.\n\n"
         + markdown_table(sources, SOURCE_TABLE_COLUMNS, numeric=SOURCE_TABLE_COLUMNS[1:])
         + "\n",
+        _strength_section(strength),
         _harmonized_section(harmonized),
         _variants_section(variants),
         "## Removed before publishing\n\n" + _counts_table("reason", Counter(dict(removals))) + "\n",

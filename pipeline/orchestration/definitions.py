@@ -8,6 +8,7 @@ from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_pu
 from assets.finetune import finetuned_model, model_eval
 from assets.problems import problems
 from assets.reference import reference_samples
+from assets.strength import amplified_tests, synthesized_tests, test_strength
 from assets.trajectories import trajectories
 from assets.verification import reference_solutions_pass, reference_verification, verification
 from pipeline.orchestration.checks import PROBLEM_CHECKS
@@ -23,8 +24,10 @@ build_problems = dg.define_asset_job(
 )
 sample_trajectories = dg.define_asset_job(
     "sample_trajectories",
-    selection=dg.AssetSelection.assets(trajectories, verification),  # partitioned by problem shard
-    description="Teacher trajectories for one problem shard, verified in the sandbox (backfill: all shards).",
+    # partitioned by problem shard
+    selection=dg.AssetSelection.assets(amplified_tests, synthesized_tests, trajectories, verification, test_strength),
+    description="One problem shard: amplified and synthesized tests, teacher trajectories verified in the sandbox, "
+    "and the measured strength of the tests (backfill: all shards).",
 )
 
 build_dataset = dg.define_asset_job(
@@ -60,8 +63,11 @@ defs = dg.Definitions(
     assets=[
         problems,
         reference_verification,
+        amplified_tests,
+        synthesized_tests,
         trajectories,
         verification,
+        test_strength,
         reference_samples,
         dataset,
         dataset_card,

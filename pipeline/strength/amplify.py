@@ -186,11 +186,29 @@ def problem_seeds(problem: Problem) -> list[list]:
     return []  # stdin problems need an input generator (not built yet)
 
 
-def amplified_problem(problem: Problem, executor: Executor, count: int, seed: int = 0) -> Problem | None:
-    """The problem with call-style tests on its seed inputs and `count` mutated ones, every expected
-    output the reference's; None when it has no seed input, function name or reference."""
+def amplified_problem(
+    problem: Problem, executor: Executor, count: int, seed: int = 0, max_tests: int | None = None
+) -> Problem | None:
+    """The problem with call-style tests on its seed inputs and `count` mutated ones (at most
+    `max_tests`, seeds first), every expected output the reference's, marked `tests_from: amplified`
+    in its metadata; None when it has no seed input, function name or reference."""
     seeds = problem_seeds(problem)
     if not seeds or not problem.fn_name or not problem.reference_solution:
         return None
-    tests = reference_outputs(problem, seeds + mutate_inputs(seeds, count, seed, problem.id), executor)
-    return replace(problem, test_style=TestStyle.CALL, tests=tuple(tests)) if tests else None
+    inputs = (seeds + mutate_inputs(seeds, count, seed, problem.id))[:max_tests]
+    tests = reference_outputs(problem, inputs, executor)
+    if not tests:
+        return None
+    note = {"tests_from": "amplified", "seed_inputs": len(seeds), "mutated_inputs": count, "seed": seed,
+            "dropped_by_reference": len(inputs) - len(tests)}  # fmt: skip
+    return replace(problem, test_style=TestStyle.CALL, tests=tuple(tests), metadata_json=with_note(problem, note))
+
+
+def with_note(problem: Problem, note: dict, key: str = "tests") -> str:
+    """The problem's metadata JSON with `note` under `key` (the source's own metadata kept)."""
+    try:
+        data = json.loads(problem.metadata_json or "{}")
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {"source_metadata": data}
+    return json.dumps({**data, key: note}, sort_keys=True)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import ast
 import asyncio
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from pipeline.strength.amplify import with_note
 from sandbox.verify import Executor, Solution, VerifySettings, verify_all
 from schemas import Problem, TestCase, TestStyle, Verdict
 
@@ -136,7 +136,7 @@ def synthesize(
                              len(answers))  # fmt: skip
     note = {"tests_from": "synthesized", "prompt_sha": PROMPT_SHA, "draft_sample": index,
             "agreeing_samples": sorted(agreeing), "samples": len(answers)}  # fmt: skip
-    return Synthesis(replace(tested, metadata_json=_merged(problem.metadata_json, note)), True, "")
+    return Synthesis(replace(tested, metadata_json=with_note(problem, note)), True, "")
 
 
 def _first_blocks(answers: Sequence[str]) -> list[tuple[int, str]]:
@@ -152,17 +152,8 @@ def _failure(verification) -> str:
 
 def _unverifiable(problem: Problem, reason: str, samples: int) -> Synthesis:
     note = {"tests_from": "none", "synthesis_failed": reason, "prompt_sha": PROMPT_SHA, "samples": samples}
-    return Synthesis(replace(problem, verifiable=False, metadata_json=_merged(problem.metadata_json, note)), False,
+    return Synthesis(replace(problem, verifiable=False, metadata_json=with_note(problem, note)), False,
                      reason)  # fmt: skip
-
-
-def _merged(metadata_json: str, extra: dict) -> str:
-    try:
-        data = json.loads(metadata_json or "{}")
-    except ValueError:
-        data = {}
-    data = data if isinstance(data, dict) else {"source_metadata": data}
-    return json.dumps({**data, "synthesis": extra}, sort_keys=True)
 
 
 async def request_answers(client, model: str, problem: Problem, settings: SynthesisSettings) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from pipeline.common.jsonl import JsonlLineError, JsonlStore, iter_jsonl
 from pipeline.common.logs import Log, info
 from pipeline.common.progress import progress_callback
 from pipeline.problems.files import read_problem_file
+from pipeline.strength.testsets import verify_with_sets
 from sandbox.verify import Executor, Solution, VerifySettings, verify_all
-from schemas import Problem, Verdict, Verification
+from schemas import Problem, Trajectory, Verdict, Verification
 from schemas.atomic import atomic_write_text
 
 VERDICTS = {v.value for v in Verdict}
@@ -219,20 +221,20 @@ def verify_references(
 
 
 def verify_trajectories(
-    problems: dict[str, Problem],
-    trajectories: list,
+    test_sets: Mapping[str, tuple[Problem, ...]],
+    trajectories: Sequence[Trajectory],
     executor: Executor,
     workers: int,
     settings: VerifySettings = VerifySettings(),
     log: Log = info,
 ) -> list[Verification]:
-    """Each trajectory's extracted code against its problem's tests (solution_id = trajectory id).
-    A trajectory without code is a syntax error, not skipped: it stays visible in the counts. One of a
-    problem without tests gets no verdict (the dataset lists it as not verified), never "accepted"."""
-    tested = [t for t in trajectories if t.problem_id in problems and problems[t.problem_id].tests]
+    """Each trajectory's extracted code against every test set of its problem, in order
+    (`strength.testsets`; solution_id = trajectory id). A trajectory without code is a syntax error,
+    not skipped: it stays visible in the counts. One of a problem without tests gets no verdict (the
+    dataset lists it as not verified), never "accepted"."""
+    sets = {pid: tuple(p for p in chosen if p.tests) for pid, chosen in test_sets.items()}
+    tested = [t for t in trajectories if sets.get(t.problem_id)]
     if len(tested) < len(trajectories):
         log(f"{len(trajectories) - len(tested)} trajectories not verified: their problem has no tests or is unknown")
-    solutions = [Solution(t.problem_id, t.id, t.code) for t in tested]
-    progress = progress_callback(len(solutions), "trajectories verified:", log)
-    results = list(verify_all(problems, solutions, executor, workers, settings, progress))
-    return sorted(results, key=lambda v: v.solution_id)
+    progress = progress_callback(len(tested), "trajectories verified:", log)
+    return verify_with_sets(sets, tested, executor, workers, settings, progress)

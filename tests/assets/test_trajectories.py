@@ -1,11 +1,14 @@
-"""The per-shard assets in-process: trajectories from the real embedded server, then verified
-in the real Docker sandbox; a second materialization samples nothing new."""
+"""The per-shard assets in-process: amplified tests, trajectories from the real embedded server
+verified in the real Docker sandbox against both test sets, and the tests' measured strength; a
+second materialization samples and amplifies nothing new."""
 
 import dagster as dg
 import pytest
 import yaml
 
 from assets.problems import problems
+from assets.strength import amplified_tests, synthesized_tests
+from assets.strength import test_strength as strength_asset  # not a pytest test
 from assets.trajectories import trajectories
 from assets.verification import verification
 from pipeline.common.settings import DEFAULT_RECIPE
@@ -32,27 +35,27 @@ def test_trajectories_then_verification_per_shard(tmp_path, tiny_recipe):
         "teacher": TeacherResource(),
     }
     assert dg.materialize([problems], resources=resources).success
-    config = {"ops": {"trajectories": {"config": {"recipe": tiny_recipe}}}}
-    sampled = 0
+    shard_assets = [amplified_tests, synthesized_tests, trajectories, verification, strength_asset]
+    config = {"ops": {a.key.path[-1]: {"config": {"recipe": tiny_recipe}} for a in shard_assets}}
+    sampled, amplified, measured = 0, 0, []
     for shard in ("shard-000", "shard-001"):
-        result = dg.materialize(
-            [trajectories, verification],
-            resources=resources,
-            partition_key=shard,
-            run_config=config,
-            selection=[trajectories, verification],
-        )
+        result = dg.materialize(shard_assets, resources=resources, partition_key=shard, run_config=config)
         assert result.success
         meta = result.asset_materializations_for_node("trajectories")[0].metadata
         sampled += meta["sampled_now"].value
         checked = result.asset_materializations_for_node("verification")[0].metadata
         assert checked["dagster/row_count"].value == meta["dagster/row_count"].value
-        assert checked["sandbox_errors"].value == 0
+        assert checked["sandbox_errors"].value == 0 and checked["tests_use"].value == "both"
+        amplified += result.asset_materializations_for_node("amplified_tests")[0].metadata["with_new_tests"].value
+        strength = result.asset_materializations_for_node("test_strength")[0].metadata
+        measured += [r for r in strength["per_source"].value.records if r.data["source"] == "total"]
     assert sampled == 4  # 2 problems x short/long, spread over the two shards
+    assert amplified >= 1  # the HumanEval problem of the two (the other is from the stdin set)
+    assert all(r.data["tpr"] == 1.0 for r in measured) and any(r.data["mutation_score"] for r in measured)
 
-    again = dg.materialize(
-        [trajectories], resources=resources, partition_key="shard-000", run_config=config, selection=[trajectories]
-    )
+    first = shard_assets[:3]
+    config = {"ops": {a.key.path[-1]: {"config": {"recipe": tiny_recipe}} for a in first}}
+    again = dg.materialize(first, resources=resources, partition_key="shard-000", run_config=config)
     assert again.asset_materializations_for_node("trajectories")[0].metadata["sampled_now"].value == 0
 
 

@@ -123,7 +123,7 @@ def test_a_trajectory_of_a_problem_without_tests_is_never_accepted():
     sample = replace(traj("t", DOUBLE, Profile.SHORT, 30), problem_id=testless.id)
     with pytest.raises(ValueError, match="evol_instruct/q-1.* has no tests"):
         verify_one(testless, Solution(testless.id, "t", "print(1)"), executor=None)
-    assert verify_trajectories({testless.id: testless}, [sample], executor=None, workers=1, log=lambda _: None) == []
+    assert verify_trajectories({testless.id: (testless,)}, [sample], executor=None, workers=1, log=lambda _: None) == []
     result = assemble({testless.id: testless}, [sample], [])
     assert result.accepted == [] and result.failed == []
     dropped = [(d.record_id, d.reason, d.detail) for d in result.dropped]

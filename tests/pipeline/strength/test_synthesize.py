@@ -112,7 +112,7 @@ def test_agreeing_samples_give_the_problem_tests_the_sandbox_runs(docker_pool):
     made = result.problem
     assert made.verifiable and made.test_style is TestStyle.ASSERT and made.fn_name == "second_largest"
     assert len(made.tests) == 5 and all(t.output == "" for t in made.tests)
-    note = json.loads(made.metadata_json)["synthesis"]
+    note = json.loads(made.metadata_json)["tests"]
     assert note["tests_from"] == "synthesized" and note["prompt_sha"] == PROMPT_SHA
     assert note["agreeing_samples"] == ["sample-1"]
     # the tests are real: the Evol-Instruct answer's own code (wrong on [7]) is rejected by them
@@ -129,7 +129,7 @@ def test_samples_that_disagree_leave_the_problem_unverifiable_with_the_reason(do
         "no second sample passes sample 0's tests" in result.reason
         and "sample-1: runtime_error at test 0" in result.reason
     )
-    assert json.loads(result.problem.metadata_json)["synthesis"]["synthesis_failed"] == result.reason
+    assert json.loads(result.problem.metadata_json)["tests"]["synthesis_failed"] == result.reason
 
 
 @pytest.mark.slow
