@@ -70,3 +70,21 @@ def test_sources_section_shows_reference_pass_rates_per_source(tmp_path):
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("|")]
     assert cells[0][-2:] == ["references_run", "references_accepted"] and cells[2][:2] == ["apps", "10"]
     assert cells[-1][0] == "total" and cells[-1][-2:] == ["16", "13"]
+
+
+def test_the_card_shows_tpr_tnr_and_mutation_score_per_source(tmp_path):
+    from pipeline.strength.report import frame
+    from tests.pipeline.strength.test_report import row
+
+    strength = frame([row("humaneval/1", "humaneval", True, 10, 8, 10, 4, 1, 4, amplified_tests=60),
+                      row("stdio_builtin/1", "stdio_builtin", True, 5, 5, None, 0, 0, None)])  # fmt: skip
+    card = write_card(tmp_path, "t", {"default": summary([ROW])}, {}, strength=strength).read_text()
+    section = card.split("## Test strength")[1].split("\n## ")[0]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("|")]
+    header, rows = cells[0], {r[0]: dict(zip(cells[0], r)) for r in cells[2:]}
+    assert {"tpr", "tnr", "mutation_score", "tnr_amplified", "mutation_score_amplified"} <= set(header)
+    assert (rows["humaneval"]["tpr"], rows["humaneval"]["tnr"], rows["humaneval"]["mutation_score"]) == (
+        "1.0", "0.25", "0.8")  # fmt: skip
+    assert rows["humaneval"]["mutation_score_amplified"] == "1.0" and rows["stdio_builtin"]["tnr"] == ""
+    assert rows["total"]["mutation_score"] == "0.8667"  # (8 + 5) / 15
+    assert "## Test strength" not in write_card(tmp_path, "t", {"default": summary([ROW])}, {}).read_text()
