@@ -14,14 +14,16 @@ from pipeline.strength.report import by_source
 from pipeline.strength.runs import (
     DecisionStore,
     amplify_shard,
+    amplify_stdin_shard,
+    call_amplification_key,
     measure_shard,
-    settings_key,
+    stdin_amplification_key,
     synthesis_key,
     synthesize_shard,
 )
 from pipeline.strength.settings import tests_recipe
 from pipeline.teacher.config import teacher_recipe
-from schemas import Problem, Trajectory, read_parquet, write_parquet
+from schemas import Problem, TestStyle, Trajectory, read_parquet, write_parquet
 from schemas.atomic import atomic_path
 
 AMPLIFIED, SYNTHESIZED = "amplified", "synthesized"
@@ -73,21 +75,52 @@ def _decisions_metadata(problems: list[Problem], made: list[Problem], reasons: d
 
 @shard_asset(group_name="tests", deps=["problems"], pool="sandbox", kinds={"docker", "parquet"})
 def amplified_tests(
-    context: dg.AssetExecutionContext, config: TestsConfig, storage: TrajforgeStorage, sandbox: SandboxResource
+    context: dg.AssetExecutionContext,
+    config: TestsConfig,
+    storage: TrajforgeStorage,
+    sandbox: SandboxResource,
+    teacher: TeacherResource,
 ) -> dg.MaterializeResult:
-    """EvalPlus-style amplified tests: each call/assert-style problem's own inputs mutated by type, expected
-    outputs from its reference in the sandbox. Stored beside the original tests; decisions are kept, so a re-run
-    amplifies only what is new."""
+    """Amplified tests, stored beside the original ones. Call/assert-style problems: EvalPlus-style, their own
+    inputs mutated by type, expected outputs from the reference. Stdin problems: a teacher-written input
+    generator, inputs kept where the reference and an independently accepted teacher solution agree. Decisions
+    are kept, so a re-run amplifies only what is new."""
     layout, shard, recipe = storage.layout, context.partition_key, tests_recipe(config.recipe).amplify
     problems = shard_problems(layout, shard, config.recipe, context.log.warning)
     made, reasons = [], {}
     if recipe.enabled:
-        store = DecisionStore(layout.test_set_store(AMPLIFIED, shard), settings_key(recipe))
+        store = DecisionStore(layout.test_set_store(AMPLIFIED, shard), call_amplification_key(recipe))
         with sandbox.executor(log=context.log.info) as executor:
             made, reasons = amplify_shard(problems, executor, executor.size, recipe, store, context.log.info)
+            if recipe.stdin:
+                stdin_made, stdin_reasons = _amplify_stdin(context, config, problems, executor, teacher, recipe)
+                made, reasons = made + stdin_made, {**reasons, **stdin_reasons}
     path = _write(layout, AMPLIFIED, shard, made)
     return dg.MaterializeResult(metadata={**_decisions_metadata(problems, made, reasons, path),
                                           "enabled": recipe.enabled})  # fmt: skip
+
+
+def _amplify_stdin(context, config, problems, executor, teacher, recipe):
+    """Stdin problems through a teacher-written generator; the teacher starts only if one is undecided."""
+    from pipeline.teacher.sample_run import open_backend, resolve_models
+
+    teaching = resolve_models(teacher.configure(teacher_recipe(config.recipe)), lambda _: None)
+    model = _profile_model(teaching, recipe.generator_profile, "tests.amplify.generator_profile")
+    layout, shard = context.resources.storage.layout, context.partition_key
+    store = DecisionStore(layout.test_set_store(f"{AMPLIFIED}-stdin", shard), stdin_amplification_key(recipe, model))
+    todo = [p for p in problems if p.test_style is TestStyle.STDIN and p.tests and p.reference_solution
+            and p.id not in store]  # fmt: skip
+    if not todo:
+        return amplify_stdin_shard(problems, None, model, executor, recipe, store, context.log.info)
+    with open_backend(teaching, context.log.info) as backend:
+        return amplify_stdin_shard(problems, backend.client, model, executor, recipe, store, context.log.info)
+
+
+def _profile_model(teaching, name: str, key: str) -> str:
+    profile = next((p for p in teaching.profiles if p.name == name), None)
+    if profile is None:
+        raise dg.Failure(f"{key}: {name!r} is not a teacher profile ({', '.join(p.name for p in teaching.profiles)})")
+    return profile.model
 
 
 @shard_asset(group_name="tests", deps=["problems"], pool="teacher", kinds={"python", "parquet"})
@@ -108,15 +141,13 @@ def synthesized_tests(
     made, reasons = [], {}
     if recipe.enabled and testless:
         teaching = resolve_models(teacher.configure(teacher_recipe(config.recipe)), context.log.info)
-        profile = next((p for p in teaching.profiles if p.name == recipe.profile), None)
-        if profile is None:
-            raise dg.Failure(f"tests.synthesize.profile {recipe.profile!r} is not a teacher profile")
-        store = DecisionStore(layout.test_set_store(SYNTHESIZED, shard), synthesis_key(recipe, profile.model))
+        model = _profile_model(teaching, recipe.profile, "tests.synthesize.profile")
+        store = DecisionStore(layout.test_set_store(SYNTHESIZED, shard), synthesis_key(recipe, model))
         todo = [p for p in testless if p.id not in store]
         with sandbox.executor(log=context.log.info) as executor:
             if todo:
                 with open_backend(teaching, context.log.info) as backend:
-                    synthesize_shard(todo, backend.client, profile.model, executor, recipe, store, context.log.info)
+                    synthesize_shard(todo, backend.client, model, executor, recipe, store, context.log.info)
             made, reasons = store.decided([p.id for p in testless])
     path = _write(layout, SYNTHESIZED, shard, made)
     return dg.MaterializeResult(metadata={**_decisions_metadata(testless, made, reasons, path),

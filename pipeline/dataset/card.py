@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from pipeline.common.tables import markdown_table
-from pipeline.strength.report import by_source
 from pipeline.problems.report import SOURCE_COLUMNS, source_table
+from pipeline.strength.report import by_source
 
 HISTOGRAM = "token_lengths.png"
 

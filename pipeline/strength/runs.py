@@ -19,17 +19,23 @@ from pipeline.common.logs import Log
 from pipeline.common.progress import progress_callback
 from pipeline.problems.files import dump_problem, problem_from_row
 from pipeline.strength.amplify import amplified_problem, problem_seeds
+from pipeline.strength.generate import PROMPT_SHA as GENERATOR_PROMPT_SHA
+from pipeline.strength.generate import amplify_stdin
+from pipeline.strength.generate import prompt_messages as generator_messages
 from pipeline.strength.report import frame, problem_row, wrong_samples
 from pipeline.strength.score import StrengthSettings, measure
 from pipeline.strength.settings import AmplifyRecipe, SynthesizeRecipe
 from pipeline.strength.synthesize import PROMPT_SHA, Synthesis, synthesize_problems
 from sandbox.verify import Executor, Solution, VerifySettings, verify_all
-from schemas import Problem, Trajectory, Verdict, validate
+from schemas import Problem, TestStyle, Trajectory, Verdict, validate
 
 
 def settings_key(settings: object, *extra: str) -> str:
-    payload = json.dumps([asdict(settings), *extra], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return _hash([asdict(settings), *extra])
+
+
+def _hash(values: list) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class DecisionStore:
@@ -81,6 +87,43 @@ def amplify_shard(
     return store.decided([p.id for p in problems])
 
 
+def amplify_stdin_shard(
+    problems: Sequence[Problem], client, model: str, executor: Executor, recipe: AmplifyRecipe, store: DecisionStore,
+    log: Log = print,
+) -> tuple[list[Problem], dict[str, str]]:  # fmt: skip
+    """Amplified tests for stdin problems with a reference, from a teacher-written generator whose
+    inputs two accepted solutions agree on (see `generate.py`); `client` is a TeacherClient."""
+    chosen = [p for p in problems if p.test_style is TestStyle.STDIN and p.tests and p.reference_solution]
+    todo = [p for p in chosen if p.id not in store]
+    params = {"temperature": 0.7, "max_tokens": recipe.generator_max_tokens}
+
+    async def one(problem: Problem) -> None:
+        try:
+            [answer] = await client.chat(model, generator_messages(problem), params, n=1, seed=recipe.seed)
+        except Exception as err:  # noqa: BLE001 - not decided: the next run asks again
+            log(f"WARNING: {problem.id}: the generator request failed ({err}); it is retried on the next run")
+            return
+        made = await asyncio.to_thread(amplify_stdin, problem, answer.content, executor, recipe.generated_inputs,
+                                       recipe.seed, recipe.max_tests)  # fmt: skip
+        store.add(problem.id, made.problem, made.reason)
+
+    async def run_all() -> None:
+        try:
+            for start in range(0, len(todo), 64):
+                await asyncio.gather(*(one(p) for p in todo[start : start + 64]))
+                log(f"stdin amplification: {min(start + 64, len(todo))}/{len(todo)} problems")
+        finally:
+            await client.close()
+
+    if todo:
+        asyncio.run(run_all())
+    return store.decided([p.id for p in chosen])
+
+
+def stdin_amplification_key(recipe: AmplifyRecipe, model: str) -> str:
+    return settings_key(recipe, model, GENERATOR_PROMPT_SHA)
+
+
 def _not_amplifiable(problem: Problem) -> str:
     if not problem.reference_solution:
         return "no reference solution"
@@ -109,6 +152,11 @@ async def _synthesize(todo, client, model, executor, recipe, log) -> list[Synthe
         return await synthesize_problems(todo, client, model, executor, recipe.synthesis_settings(), log)
     finally:
         await client.close()
+
+
+def call_amplification_key(recipe: AmplifyRecipe) -> str:
+    """What a call-style amplification depends on (not the stdin generator's settings)."""
+    return _hash(["call", recipe.inputs, recipe.max_tests, recipe.seed])
 
 
 def synthesis_key(recipe: SynthesizeRecipe, model: str) -> str:

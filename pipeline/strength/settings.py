@@ -36,6 +36,10 @@ class AmplifyRecipe:
     inputs: Count = Field(default=100, le=2000, description="New inputs mutated from each problem's own test inputs.")
     max_tests: Count = Field(default=200, le=5000, description="Size cap: amplified tests kept per problem at most.")
     seed: Natural = Field(default=0, description="Seed of the input mutation (per problem).")
+    stdin: Flag = Field(default=True, description="Amplify stdin problems too: the teacher writes an input generator.")
+    generator_profile: Text = Field(default="short", description="The teacher profile that writes input generators.")
+    generated_inputs: Count = Field(default=30, le=1000, description="Generator runs per stdin problem.")
+    generator_max_tokens: Count = Field(default=1024, description="Completion tokens for a generator answer.")
 
 
 @settings

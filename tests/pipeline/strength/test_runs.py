@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.strength.runs import DecisionStore, amplify_shard, measure_shard, settings_key
+from pipeline.strength.runs import DecisionStore, amplify_shard, call_amplification_key, measure_shard
 from pipeline.strength.score import StrengthSettings
 from pipeline.strength.settings import AmplifyRecipe
 from schemas import TestStyle
@@ -30,19 +30,19 @@ def test_amplification_is_stored_with_reasons_and_not_redone(docker_pool, tmp_pa
     stdin = replace(DOUBLE, reference_solution=DOUBLE_SOLUTION)
     problems = [ADD_OWN, stdin, no_reference]
     counting = CountingExecutor(docker_pool)
-    store = DecisionStore(tmp_path / "amplified.jsonl", settings_key(recipe))
+    store = DecisionStore(tmp_path / "amplified.jsonl", call_amplification_key(recipe))
     made, reasons = amplify_shard(problems, counting, 2, recipe, store, log=lambda _: None)
     assert [p.id for p in made] == [ADD_OWN.id] and counting.calls == 1
     assert made[0].test_style is TestStyle.CALL and 1 < len(made[0].tests) <= 15
     assert json.loads(made[0].metadata_json)["tests"]["tests_from"] == "amplified"
     assert reasons == {DOUBLE.id: "not a call- or assert-style problem (stdin amplification needs an input generator)",
                        no_reference.id: "no reference solution"}  # fmt: skip
-    reopened = DecisionStore(tmp_path / "amplified.jsonl", settings_key(recipe))
+    reopened = DecisionStore(tmp_path / "amplified.jsonl", call_amplification_key(recipe))
     again, _ = amplify_shard(problems, counting, 2, recipe, reopened, log=lambda _: None)
     assert counting.calls == 1 and again == made  # nothing redone, the same tests read back
     changed = AmplifyRecipe(inputs=5, max_tests=15)  # another setting: decided again
-    amplify_shard(problems, counting, 2, changed, DecisionStore(tmp_path / "amplified.jsonl", settings_key(changed)),
-                  log=lambda _: None)  # fmt: skip
+    store = DecisionStore(tmp_path / "amplified.jsonl", call_amplification_key(changed))
+    amplify_shard(problems, counting, 2, changed, store, log=lambda _: None)
     assert counting.calls == 2
 
 
