@@ -2,16 +2,22 @@
 
 Operators in the style of mutmut and cosmic-ray, one change per mutant, applied to the AST:
 
-- `compare`: `<` <-> `<=`, `>` <-> `>=`, `==` <-> `!=`, `in` <-> `not in`, `is` <-> `is not`
-- `arithmetic`: `+` <-> `-`, `*` <-> `//`, `/` -> `*`, `%` -> `//`, and the augmented forms (`+=`...)
+- `compare`: each of `<`, `<=`, `>`, `>=`, `==`, `!=` -> every other one (cosmic-ray's
+  ReplaceComparisonOperator); `in` <-> `not in`, `is` <-> `is not`
+- `arithmetic`: each of `+`, `-`, `*`, `/`, `//`, `%` -> every other one (ReplaceBinaryOperator;
+  `**` is left alone: its mutants mostly run out of time), and the augmented forms (`+=`...)
 - `boolean`: `and` <-> `or`
-- `constant`: an integer literal n -> n + 1 and n - 1 (off by one; booleans left alone)
+- `unary`: `-x`, `not x`, `~x` -> `x`
+- `constant`: an integer literal n -> n + 1 and n - 1 (off by one); `True` <-> `False`; a string
+  literal s -> "XX" + s + "XX" (mutmut's string mutation; docstrings and f-string parts left alone)
+- `keyword`: `break` <-> `continue`
+- `loop`: `for x in items` -> `for x in []` (cosmic-ray's ZeroIterationForLoop)
 - `negate`: the condition of `if`, `while` and `x if c else y` -> `not (c)`
 - `drop`: a statement removed (`pass` where it was the only one); never a `def`, `class` or import
 - `return`: `return x` -> `return None`
 
-Docstrings and other strings are never changed. Mutants are listed in a fixed order (source
-position, then operator), with duplicates and no-ops removed, so a seeded cap picks the same ones.
+Mutants are listed in a fixed order (source position, then operator), with duplicates and no-ops
+removed, so a seeded cap picks the same ones.
 """
 
 from __future__ import annotations
@@ -22,12 +28,12 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-COMPARE_SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-                 ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
-                 ast.Is: ast.IsNot, ast.IsNot: ast.Is}  # fmt: skip
-ARITHMETIC_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv, ast.FloorDiv: ast.Mult,
-                    ast.Div: ast.Mult, ast.Mod: ast.FloorDiv}  # fmt: skip
-BOOLEAN_SWAPS = {ast.And: ast.Or, ast.Or: ast.And}
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
+COMPARE_SWAPS = {op: tuple(o for o in _ORDERING if o is not op) for op in _ORDERING} | {
+    ast.In: (ast.NotIn,), ast.NotIn: (ast.In,), ast.Is: (ast.IsNot,), ast.IsNot: (ast.Is,)}  # fmt: skip
+ARITHMETIC_SWAPS = {op: tuple(o for o in _ARITHMETIC if o is not op) for op in _ARITHMETIC}
+BOOLEAN_SWAPS = {ast.And: (ast.Or,), ast.Or: (ast.And,)}
 # dropping these only makes a NameError: a mutant every test kills, telling nothing of the tests
 NEVER_DROPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
@@ -73,12 +79,12 @@ def _is_docstring(body: list, index: int) -> bool:
         first.value.value, str)  # fmt: skip
 
 
-def _swap(attr: str, table: dict, index: int | None = None):
+def _swap(attr: str, new_type: type, index: int | None = None):
     def apply(node: ast.AST) -> None:
         if index is None:
-            setattr(node, attr, table[type(getattr(node, attr))]())
+            setattr(node, attr, new_type())
         else:
-            getattr(node, attr)[index] = table[type(getattr(node, attr)[index])]()
+            getattr(node, attr)[index] = new_type()
 
     return apply
 
@@ -90,23 +96,27 @@ def _set(attr: str, make: Callable[[ast.AST], object]):
     return apply
 
 
-def _sites(node: ast.AST, path: tuple) -> Iterator[_Site]:
+def _sites(node: ast.AST, path: tuple, untouchable: set[int]) -> Iterator[_Site]:
     line = getattr(node, "lineno", 0)
     if isinstance(node, ast.Compare):
         for i, op in enumerate(node.ops):
-            if type(op) in COMPARE_SWAPS:
-                symbol = f"{type(op).__name__} -> {COMPARE_SWAPS[type(op)].__name__}"
-                yield _Site("compare", line, symbol, _swap("ops", COMPARE_SWAPS, i), path)
-    elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in ARITHMETIC_SWAPS:
-        symbol = f"{type(node.op).__name__} -> {ARITHMETIC_SWAPS[type(node.op)].__name__}"
-        yield _Site("arithmetic", line, symbol, _swap("op", ARITHMETIC_SWAPS), path)
-    elif isinstance(node, ast.BoolOp):
-        symbol = f"{type(node.op).__name__} -> {BOOLEAN_SWAPS[type(node.op)].__name__}"
-        yield _Site("boolean", line, symbol, _swap("op", BOOLEAN_SWAPS), path)
-    elif isinstance(node, ast.Constant) and type(node.value) is int:
-        for delta in (1, -1):
-            yield _Site("constant", line, f"{node.value} -> {node.value + delta}",
-                        _set("value", lambda n, d=delta: n.value + d), path)  # fmt: skip
+            for new in COMPARE_SWAPS.get(type(op), ()):
+                yield _Site("compare", line, f"{type(op).__name__} -> {new.__name__}", _swap("ops", new, i), path)
+    elif isinstance(node, (ast.BinOp, ast.AugAssign, ast.BoolOp)):
+        table, operator = (
+            (BOOLEAN_SWAPS, "boolean") if isinstance(node, ast.BoolOp) else (ARITHMETIC_SWAPS, "arithmetic")
+        )
+        for new in table.get(type(node.op), ()):
+            yield _Site(operator, line, f"{type(node.op).__name__} -> {new.__name__}", _swap("op", new), path)
+    elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.UAdd):
+        yield _Site("unary", line, f"drop {type(node.op).__name__}", _replace_with(lambda n: n.operand), path)
+    elif isinstance(node, ast.Constant) and id(node) not in untouchable:
+        yield from _constant_sites(node, line, path)
+    elif isinstance(node, (ast.Break, ast.Continue)):
+        new = ast.Continue if isinstance(node, ast.Break) else ast.Break
+        yield _Site("keyword", line, f"{type(node).__name__} -> {new.__name__}", _replace_with(lambda n: new()), path)
+    elif isinstance(node, ast.For):
+        yield _Site("loop", line, "zero iterations", _set("iter", lambda n: ast.List([], ast.Load())), path)
     if isinstance(node, (ast.If, ast.While, ast.IfExp)):
         yield _Site("negate", line, "not (condition)",
                     _set("test", lambda n: ast.UnaryOp(ast.Not(), n.test)), path)  # fmt: skip
@@ -123,6 +133,28 @@ def _sites(node: ast.AST, path: tuple) -> Iterator[_Site]:
             yield _Site("drop", statement.lineno, f"drop {kind}", _drop(name, index), path)
 
 
+def _constant_sites(node: ast.Constant, line: int, path: tuple) -> Iterator[_Site]:
+    value = node.value
+    if type(value) is bool:
+        yield _Site("constant", line, f"{value} -> {not value}", _set("value", lambda n: not n.value), path)
+    elif type(value) is int:
+        for delta in (1, -1):
+            yield _Site("constant", line, f"{value} -> {value + delta}",
+                        _set("value", lambda n, d=delta: n.value + d), path)  # fmt: skip
+    elif type(value) is str:
+        yield _Site("constant", line, "string -> 'XX' + string + 'XX'", _set("value", lambda n: f"XX{n.value}XX"), path)
+
+
+def _replace_with(make: Callable[[ast.AST], ast.AST]):
+    """Marks a node to be replaced by `make(node)` in its parent (see `_apply`)."""
+
+    def apply(node: ast.AST) -> ast.AST:
+        return make(node)
+
+    apply.replaces = True
+    return apply
+
+
 def _drop(name: str, index: int):
     def apply(node: ast.AST) -> None:
         body = getattr(node, name)
@@ -133,15 +165,42 @@ def _drop(name: str, index: int):
     return apply
 
 
+def _untouchable(tree: ast.AST) -> set[int]:
+    """Constants no mutant changes: docstrings and the literal parts of f-strings."""
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt) and _is_docstring(body, 0):
+            found.add(id(body[0].value))
+        if isinstance(node, ast.JoinedStr):
+            found.update(id(v) for v in node.values if isinstance(v, ast.Constant))
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            found.update(id(v) for v in ast.walk(node.format_spec) if isinstance(v, ast.Constant))
+    return found
+
+
+def _apply(tree: ast.AST, site: _Site) -> None:
+    if not getattr(site.apply, "replaces", False):
+        site.apply(_resolve(tree, site.path))
+        return
+    parent, last = _resolve(tree, site.path[:-1]), site.path[-1]
+    if isinstance(last, int):  # the node is an item of a list field: path ends with (field, index)
+        parent = _resolve(tree, site.path[:-2])
+        getattr(parent, site.path[-2])[last] = site.apply(getattr(parent, site.path[-2])[last])
+    else:
+        setattr(parent, last, site.apply(getattr(parent, last)))
+
+
 def mutants(source: str) -> list[Mutant]:
     """Every single-change mutant of `source` that compiles and differs from it, in source order."""
     tree = ast.parse(source)
     original = ast.unparse(tree)
-    sites = [site for node, path in _walk(tree) for site in _sites(node, path)]
+    untouchable = _untouchable(tree)
+    sites = [site for node, path in _walk(tree) for site in _sites(node, path, untouchable)]
     seen, out = {original}, []
     for site in sorted(sites, key=lambda s: (s.line, s.operator, s.description)):
         mutated = copy.deepcopy(tree)
-        site.apply(_resolve(mutated, site.path))
+        _apply(mutated, site)
         code = ast.unparse(ast.fix_missing_locations(mutated))
         if code in seen:
             continue
