@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--amplify", type=int, default=50, help="new inputs per call-style problem (0: none)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--per-problem", type=Path, help="write the per-problem comparison here (markdown)")
     args = parser.parse_args()
     problems = [humaneval.normalize(r) for r in humaneval.package_rows()]
     problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()]
@@ -63,6 +64,8 @@ def main() -> None:
     if compared:
         print("\noriginal vs amplified tests (HumanEval), over the same non-equivalent mutants:")
         print(results_table([summary], list(summary), numeric=list(summary)[1:]))
+    if compared and args.per_problem:
+        args.per_problem.write_text(per_problem_markdown(compared, amplified), encoding="utf-8")
     per_problem = [{**r.__dict__, "survivors": list(r.survivors), "score": r.score} for r in rows]
     save_json(args.json, {"by_source": table, "elapsed_s": round(elapsed, 1), "programs": runs, "problems": per_problem,
                           "amplified": summary, "compared": [c.__dict__ for c in compared]})  # fmt: skip
@@ -77,6 +80,22 @@ def amplify_all(problems: list, pool: DockerPool, workers: int, count: int) -> l
 def compare_all(original: list, amplified: list) -> list:
     by_id = {r.problem_id: r for r in original}
     return [compare(by_id[r.problem_id], r) for r in amplified if by_id[r.problem_id].reference_accepted]
+
+
+def per_problem_markdown(compared: list, amplified: list) -> str:
+    """One row per amplified problem: its tests, the non-equivalent mutants, each set's kills and score."""
+    sizes = {p.id: len(p.tests) for p in amplified}
+    rows = [{"problem": c.problem_id, "amplified tests": sizes.get(c.problem_id), "non-equivalent mutants":
+             c.non_equivalent, "original killed": c.killed_original, "amplified killed": c.killed_amplified,
+             "original score": _score(c, c.killed_original), "amplified score": _score(c, c.killed_amplified),
+             "reference passes amplified": c.amplified_reference_accepted} for c in compared]  # fmt: skip
+    head = "# Test strength per HumanEval problem: original vs amplified tests (`bench/test_strength.py`)\n\n"
+    return head + results_table(rows, list(rows[0]), numeric=list(rows[0])[1:-1]) + "\n"
+
+
+def _score(comparison, killed: int):
+    value = comparison.score(killed)
+    return None if value is None else round(value, 4)
 
 
 def amplification_summary(amplified: list, compared: list) -> dict:
