@@ -19,6 +19,7 @@ from pipeline.orchestration import metadata as md
 from pipeline.orchestration.config import launchpad_config, validated
 from pipeline.orchestration.partitions import problem_shards
 from pipeline.orchestration.resources import TeacherResource, TrajforgeStorage
+from pipeline.strength.report import read_strength
 from pipeline.teacher.config import teacher_recipe
 from schemas import DatasetRow, Problem, Verification, from_table, read_parquet
 from schemas.validate import THINK_TAGS
@@ -116,13 +117,6 @@ def _rewriter(settings: DatasetSettings, teacher: TeacherResource, log) -> Rewri
     )
 
 
-def _test_strength(layout) -> pl.DataFrame | None:
-    """Every shard's test-strength rows (shards whose `test_strength` never ran are left out)."""
-    keys = [k for k in problem_shards.get_partition_keys() if layout.manifest_file("test_strength", k).exists()]
-    frames = [pl.read_parquet(path) for path in layout.manifest_paths("test_strength", keys)]
-    return pl.concat(frames) if frames else None
-
-
 @dg.asset_check(asset=dataset)
 def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     """Rows valid, responses non-empty with no think tags, no evaluation problem in the training data, shards
@@ -170,7 +164,7 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
     variants = json.loads(variants_file.read_text()) if variants_file.exists() else []
     card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed,
                       source_rows(summary, references), variants, _harmonized_settings(written),
-                      _test_strength(layout))  # fmt: skip
+                      read_strength(layout, problem_shards.get_partition_keys()))  # fmt: skip
     image = card.parent / HISTOGRAM
     return dg.MaterializeResult(
         metadata={

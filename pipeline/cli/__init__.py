@@ -167,6 +167,7 @@ def _print_summary(layout: DataLayout, shards: list[str]) -> None:
         _print_source_table(json.loads(summary_file.read_text()))
     _print_reference_verification(layout.reference_verification_file())
     _print_trajectories(layout.manifest_paths("trajectories", shards), layout.manifest_paths("verification", shards))
+    _print_test_strength(layout, shards)
     if layout.card_file().exists():
         counts: dict[str, int] = {}
         for entry in layout.read_manifest("dataset").files:
@@ -178,6 +179,16 @@ def _print_summary(layout: DataLayout, shards: list[str]) -> None:
             + ", ".join(f"{name} {n} rows" for name, n in counts.items())
             + f" (load with datasets.load_dataset({str(hub)!r}, name=...))"
         )
+
+
+def _print_test_strength(layout: DataLayout, shards: list[str]) -> None:
+    from pipeline.strength.report import by_source, read_strength
+
+    rows = read_strength(layout, shards)
+    if rows is not None:
+        table = by_source(rows)
+        print("Test strength (TPR, TNR, mutation score; own and amplified tests):")
+        print(markdown_table(table.to_dicts(), table.columns, numeric=table.columns[1:]))
 
 
 def _print_trajectories(paths: list[Path], verified: list[Path]) -> None:

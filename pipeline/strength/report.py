@@ -108,3 +108,11 @@ def by_source(rows: pl.DataFrame) -> pl.DataFrame:
         _ratio(pl.col("mutants_killed_amplified"), pl.col("amplified_non_equivalent"))
         .alias("mutation_score_amplified"),
     )  # fmt: skip
+
+
+def read_strength(layout, shards: Sequence[str]) -> pl.DataFrame | None:
+    """Every listed shard's rows through its `test_strength` manifest (shards where it never ran are
+    left out); None when there are none."""
+    keys = [key for key in shards if layout.manifest_file("test_strength", key).exists()]
+    frames = [pl.read_parquet(path) for path in layout.manifest_paths("test_strength", keys)]
+    return pl.concat(frames) if frames else None
