@@ -10,9 +10,11 @@ import polars as pl
 import pyarrow.parquet as pq
 from pydantic import Field
 
+from pipeline.common.settings import DEFAULT_RECIPE
 from pipeline.dataset.build import build_dataset
 from pipeline.dataset.card import HISTOGRAM, config_summaries, source_rows, write_card
 from pipeline.dataset.publish import PublishSettings, publish
+from pipeline.dataset.reproduce import gather_provenance, write_reproducibility
 from pipeline.dataset.rewrite import Rewriter, rewrite_with_teacher
 from pipeline.dataset.settings import DatasetSettings
 from pipeline.orchestration import metadata as md
@@ -147,10 +149,21 @@ def dataset_is_publishable(storage: TrajforgeStorage) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors[:20]) or "none"})
 
 
+class DatasetCardConfig(dg.Config):
+    recipe: str = Field(
+        default=str(DEFAULT_RECIPE),
+        description="The recipe the run used: copied next to the card (local paths replaced) and read for the "
+        "teachers' models and sampling parameters.",
+    )
+
+
 @dg.asset(group_name="dataset", deps=[dataset, "test_strength"], kinds={"markdown"})
-def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
-    """README.md dataset card: configs YAML, statistics, short-vs-long token histogram."""
+def dataset_card(config: DatasetCardConfig, storage: TrajforgeStorage) -> dg.MaterializeResult:
+    """README.md dataset card (metadata through huggingface_hub's DatasetCardData): configs, statistics, the
+    short-vs-long token histogram, provenance (sources and licenses, teachers, verification, removals by stage),
+    citations; recipe.yaml and manifest.json (input hashes) next to it."""
     layout, written = storage.layout, _config_files(storage)
+    shards = problem_shards.get_partition_keys()
     configs = config_summaries(
         {name: written.get(name, []) for name in (*CONFIGS, *[c for c in written if c not in CONFIGS])}
     )
@@ -162,9 +175,11 @@ def dataset_card(storage: TrajforgeStorage) -> dg.MaterializeResult:
             references[v.problem_id.split("/", 1)[0]][v.verdict.value] += 1
     variants_file = layout.report("variants.json")
     variants = json.loads(variants_file.read_text()) if variants_file.exists() else []
-    card = write_card(layout.hub_dir(), "trajforge verified code reasoning", configs, removed,
+    provenance = gather_provenance(layout, config.recipe, shards, removed)
+    card = write_card(layout.hub_dir(), provenance.pretty_name, configs, removed,
                       source_rows(summary, references), variants, _harmonized_settings(written),
-                      read_strength(layout, problem_shards.get_partition_keys()))  # fmt: skip
+                      read_strength(layout, shards), provenance)  # fmt: skip
+    write_reproducibility(layout, config.recipe, shards, provenance.sources)
     image = card.parent / HISTOGRAM
     return dg.MaterializeResult(
         metadata={
@@ -190,6 +205,9 @@ class HubPushConfig(dg.Config):
     repo_id: str = Field(default="trajforge/code-reasoning", description="Hub dataset repo, owner/name.")
     private: bool = Field(default=True, description="Create the repo private.")
     dry_run: bool = Field(default=True, description="List what would be uploaded; set false (and HF_TOKEN) to push.")
+    allow_unknown_licenses: bool = Field(
+        default=False, description="Push even when a source's license is unknown (manifest.json lists them)."
+    )
 
 
 @dg.asset(group_name="publish", deps=[dataset_card], kinds={"huggingface"})
@@ -198,7 +216,11 @@ def hub_push(
 ) -> dg.MaterializeResult:
     """The folder pushed to the Hugging Face Hub (dry run unless configured)."""
     report = publish(
-        storage.layout.hub_dir(), PublishSettings(config.repo_id, config.private, config.dry_run), log=context.log.info
+        storage.layout.hub_dir(),
+        PublishSettings(
+            config.repo_id, config.private, config.dry_run, allow_unknown_licenses=config.allow_unknown_licenses
+        ),
+        log=context.log.info,
     )
     return dg.MaterializeResult(
         metadata={
@@ -206,5 +228,6 @@ def hub_push(
             "dry_run": report.dry_run,
             "files": len(report.files),
             "bytes": report.bytes,
+            "blocked": report.blocked or "no",
         }
     )

@@ -85,7 +85,11 @@ def _run(args: argparse.Namespace) -> int:
         (
             "build_dataset",
             None,
-            {"reference_samples": {"config": {"recipe": recipe}}, "dataset": {"config": dataset_settings(args)}},
+            {
+                "reference_samples": {"config": {"recipe": recipe}},
+                "dataset": {"config": dataset_settings(args)},
+                "dataset_card": {"config": {"recipe": recipe}},
+            },  # fmt: skip
         ),
         (
             "train_and_evaluate",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
-import yaml
 
 from pipeline.common.tables import markdown_table
+from pipeline.dataset.provenance import CardProvenance, card_data, licenses_markdown, provenance_sections
 from pipeline.problems.report import SOURCE_COLUMNS, source_table
 from pipeline.strength.report import by_source
 
@@ -29,18 +29,20 @@ CONFIG_NOTES = {
 }
 
 
-def configs_block(out_dir: Path, configs: Sequence[str], split: str = "train") -> str:
-    """The card's YAML: `configs` (data files per config) and `dataset_info` (rows and bytes of
-    the shards on disk). The sizes are not decoration: `datasets` caches a local folder's named
-    configs by this YAML, not by the files, so without them a rebuilt folder loads stale rows."""
+def configs_block(
+    out_dir: Path, configs: Sequence[str], provenance: CardProvenance | None = None, split: str = "train"
+) -> str:
+    """The card's YAML, through `huggingface_hub.DatasetCardData`: license(s), sources, sizes,
+    `configs` (data files per config) and `dataset_info` (rows and bytes of the shards on disk). The
+    sizes are not decoration: `datasets` caches a local folder's named configs by this YAML, not by
+    the files, so without them a rebuilt folder loads stale rows."""
     entries = [{"config_name": c, "data_files": [{"split": split, "path": f"{c}/{split}-*.parquet"}]} for c in configs]
     if "default" in configs:
         entries[list(configs).index("default")]["default"] = True
     infos = [_dataset_info(sorted((out_dir / c).glob(f"{split}-*.parquet")), c, split) for c in configs]
-    return yaml.safe_dump(
-        {"configs": entries, "dataset_info": infos, "license": "other", "task_categories": ["text-generation"]},
-        sort_keys=False,
-    )
+    provenance = provenance or CardProvenance()
+    rows = sum(i["splits"][0]["num_examples"] for i in infos if i["config_name"] == "default")
+    return card_data(entries, infos, provenance.sources, rows, provenance.pretty_name).to_yaml() + "\n"
 
 
 def _dataset_info(files: Sequence[Path], config: str, split: str) -> dict:
@@ -191,6 +193,7 @@ def write_card(
     variants: Sequence[dict] = (),
     harmonized: Mapping | None = None,
     strength: pl.DataFrame | None = None,
+    provenance: CardProvenance | None = None,
 ) -> Path:
     """README.md for the folder: YAML configs, what each config holds, statistics, sources, removals.
     `configs`: each config's `config_summaries` frame."""
@@ -200,7 +203,7 @@ def write_card(
     write_histogram(main, out_dir / HISTOGRAM)
     accepted = main.filter(pl.col("verdict") == "accepted").height
     sections = [
-        f"---\n{configs_block(out_dir, present)}---\n",
+        f"---\n{configs_block(out_dir, present, provenance)}---\n",
         f"# {title}\n",
         "Coding problems with SHORT and LONG reasoning trajectories from teacher models, in the Shifted "
         "Thinking Window format (`response` = reasoning + final answer, no think tags), every solution "
@@ -227,7 +230,10 @@ def write_card(
         _harmonized_section(harmonized),
         _variants_section(variants),
         "## Removed before publishing\n\n" + _counts_table("reason", Counter(dict(removals))) + "\n",
+        provenance_sections(provenance) if provenance else "",
     ]
     path = out_dir / "README.md"
     path.write_text("\n".join(sections), encoding="utf-8")
+    if provenance and provenance.sources:
+        (out_dir / "LICENSE.md").write_text(licenses_markdown(provenance.sources), encoding="utf-8")
     return path

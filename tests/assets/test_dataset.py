@@ -18,9 +18,10 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     data = tmp_path / "data"
     held = replace(DOUBLE, id="t/held", source_id="held", split=Split.EVAL)
     shards = problem_shards.get_partition_keys()
+    licensed = [replace(p, license="Apache-2.0" if p.source == "t" else "MIT") for p in PROBLEMS.values()]
     write_stage_files(
         DataLayout(data),
-        PROBLEMS.values(),
+        licensed,
         [held],
         {shards[0]: TRAJECTORIES, **{s: [] for s in shards[1:]}},
         {shards[0]: VERIFICATIONS, **{s: [] for s in shards[1:]}},
@@ -42,7 +43,7 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     assert sum(r.data["short"] + r.data["long"] for r in histogram) == 2
     assert sum(r.data["rows"] for r in meta["per_difficulty"].value.records) == 2
     push = result.asset_materializations_for_node("hub_push")[0].metadata
-    assert push["dry_run"].value is True and push["files"].value >= 4
+    assert push["dry_run"].value is True and push["files"].value >= 4 and push["blocked"].value == "no"
     hub = data / "hub"
     assert (hub / "README.md").exists() and (hub / "token_lengths.png").exists()
     for name, rows in (("default", 2), ("failed", 3)):
@@ -59,6 +60,45 @@ def test_hub_folder_with_card_loads_every_config(tmp_path):
     card = (hub / "README.md").read_text()
     assert "| shuffle-100 |" in card and "not published" in card and "| digits-100  |" in card
     assert "lambda = 5.0" in card and "K = 2 samples per problem from `HuggingFaceTB/SmolLM2-135M-Instruct`" in card
+    assert_trustworthy_card(hub, data)
+
+
+def assert_trustworthy_card(hub, data):
+    """Issue #20: metadata the Hub parses, provenance, citations, reproducibility, no local paths."""
+    import json
+
+    import polars as pl
+    from huggingface_hub import DatasetCard
+
+    card = DatasetCard.load(hub / "README.md")
+    meta = card.data.to_dict()
+    assert meta["license"] == "other" and "t: Apache-2.0" in meta["license_name"]  # sources' licenses differ
+    assert [c["config_name"] for c in meta["configs"]][:2] == ["default", "failed"]
+    assert meta["size_categories"] == ["n<1K"] and "text-generation" in meta["task_categories"]
+    text = card.text
+    for needed in (
+        "### Teachers",
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "| temperature",
+        "### Removals by stage",
+        "@misc{yu2025z1",
+        "@misc{luo2025o1pruner",
+        "@misc{li2025llms",
+        "trajforge run --recipe recipe.yaml",
+    ):
+        assert needed in text, needed
+    manifest = json.loads((hub / "manifest.json").read_text())
+    assert {"problems", "trajectories", "verification"} <= {f["stage"] for f in manifest["inputs"]}
+    assert all(len(f["sha256"]) == 64 and not f["path"].startswith("/") for f in manifest["inputs"])
+    assert "teacher:" in (hub / "recipe.yaml").read_text() and (hub / "LICENSE.md").exists()
+    local = (str(data), str(data.parent), "/root/", "/home/", "/tmp/")
+    for path in hub.rglob("*"):
+        if path.suffix in (".md", ".yaml", ".json"):
+            assert not any(marker in path.read_text() for marker in local), path
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+            for column in [c for c, t in frame.schema.items() if t == pl.String]:
+                assert not frame[column].str.contains("|".join(local), literal=False).any(), (path, column)
 
 
 def test_launchpad_config_is_the_settings_declaration_and_validates_through_it(tmp_path):
