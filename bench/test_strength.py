@@ -57,9 +57,11 @@ def main() -> None:
     )
     parser.add_argument("--stdin-model", default="", help="model name at --stdin-teacher URL")
     parser.add_argument("--generated-inputs", type=int, default=30, help="generator runs per stdin problem")
+    parser.add_argument("--sources", default="humaneval,stdio_builtin", help="comma-separated source names")
     args = parser.parse_args()
-    problems = [humaneval.normalize(r) for r in humaneval.package_rows()]
-    problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()]
+    chosen = args.sources.split(",")
+    problems = [humaneval.normalize(r) for r in humaneval.package_rows()] if "humaneval" in chosen else []
+    problems += [stdio_builtin.normalize(r) for r in stdio_builtin.package_rows()] if "stdio_builtin" in chosen else []
     started = time.perf_counter()
     settings = StrengthSettings(mutants_per_problem=args.mutants)
     with DockerPool(ensure_image(log=lambda _: None), size=args.workers) as pool:

@@ -86,7 +86,10 @@ def values_match(actual, expected, tol: Tolerance = Tolerance()) -> bool:
     if isinstance(actual, int) and isinstance(expected, int):
         return actual == expected
     if isinstance(actual, (int, float)) and isinstance(expected, (int, float)):
-        return math.isclose(actual, expected, rel_tol=tol.rel_tol, abs_tol=tol.abs_tol) or actual == expected
+        try:
+            return math.isclose(actual, expected, rel_tol=tol.rel_tol, abs_tol=tol.abs_tol) or actual == expected
+        except OverflowError:  # an int past float's range against a float: only an exact match counts
+            return actual == expected
     if isinstance(actual, list) and isinstance(expected, list):
         return len(actual) == len(expected) and all(values_match(a, e, tol) for a, e in zip(actual, expected))
     if isinstance(actual, dict) and isinstance(expected, dict):
