@@ -61,7 +61,8 @@ def verify_with_sets(
     for level in range(max((len(v) for v in sets.values()), default=0)):
         runnable = [s for s in pending if len(sets[s.problem_id]) > level]
         problems = {pid: chosen[level] for pid, chosen in sets.items() if len(chosen) > level}
-        for result in verify_all(problems, runnable, executor, workers, settings, progress):
+        # progress counts the first set (every solution); later sets run only the ones it accepted
+        for result in verify_all(problems, runnable, executor, workers, settings, progress if level == 0 else None):
             done[result.solution_id].append(result)
         pending = [s for s in runnable if done[s.solution_id][-1].verdict is Verdict.ACCEPTED]
     return sorted((combined(results) for results in done.values()), key=lambda v: v.solution_id)
