@@ -80,6 +80,11 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     assert len(urls) >= 2 and len(set(urls)) == 1, urls
     assert (data / "problems" / "train.parquet").exists()
     assert (data / "hub" / "README.md").exists() and "Hub-ready dataset in" in result.stdout
+    # the tests stage ran on every shard: its strength table is printed and on the card
+    assert "Test strength (TPR, TNR, mutation score" in result.stdout
+    card = (data / "hub" / "README.md").read_text()
+    assert "## Test strength" in card and "mutation_score" in card and "### Teachers" in card
+    assert (data / "hub" / "recipe.yaml").exists() and (data / "hub" / "manifest.json").exists()
     table = result.stdout.split("Held-out evaluation, base vs fine-tuned")[1]
     assert "| base" in table and "| finetuned" in table  # one row per (model, budget)
     assert table.count("| base") == 2 and table.count("| finetuned") == 2
