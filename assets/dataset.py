@@ -201,6 +201,19 @@ def _harmonized_settings(written: dict[str, list[Path]]) -> dict | None:
     return {k: v for k, v in first[0].items() if k in keep} if first else None
 
 
+@dg.asset_check(asset=dataset_card)
+def card_names_no_local_path(storage: TrajforgeStorage) -> dg.AssetCheckResult:
+    """No file next to the card (README.md, LICENSE.md, recipe.yaml, manifest.json) names the builder's data
+    folder, home or temporary folder: they name nothing anyone else can find."""
+    import tempfile
+
+    hub = storage.layout.hub_dir()
+    markers = {str(storage.layout.root.resolve()), str(Path.home()), tempfile.gettempdir() + "/"}
+    found = [f"{path.name}: {m}" for path in sorted(hub.glob("*")) if path.suffix in (".md", ".yaml", ".json")
+             for m in sorted(markers) if m in path.read_text(encoding="utf-8")]  # fmt: skip
+    return dg.AssetCheckResult(passed=not found, metadata={"found": "\n".join(found[:20]) or "none"})
+
+
 class HubPushConfig(dg.Config):
     repo_id: str = Field(default="trajforge/code-reasoning", description="Hub dataset repo, owner/name.")
     private: bool = Field(default=True, description="Create the repo private.")

@@ -4,7 +4,7 @@ import os
 
 import dagster as dg
 
-from assets.dataset import dataset, dataset_card, dataset_is_publishable, hub_push
+from assets.dataset import card_names_no_local_path, dataset, dataset_card, dataset_is_publishable, hub_push
 from assets.finetune import finetuned_model, model_eval
 from assets.problems import problems
 from assets.reference import reference_samples
@@ -75,7 +75,7 @@ defs = dg.Definitions(
         finetuned_model,
         model_eval,
     ],
-    asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass, dataset_is_publishable],
+    asset_checks=[*PROBLEM_CHECKS, reference_solutions_pass, dataset_is_publishable, card_names_no_local_path],
     jobs=[build_problems, sample_trajectories, build_dataset, train_and_evaluate],
     resources={"storage": TrajforgeStorage(), "sandbox": SandboxResource(), "teacher": TeacherResource()},
     executor=run_executor(),
