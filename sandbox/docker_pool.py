@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import docker
 import docker.errors
 
-from sandbox.errors import SandboxFault
+from sandbox.errors import SandboxFault, SandboxUnavailable
 
 LABEL = "trajforge.sandbox"
 # The runner (root in the container) needs these to drop privileges per test, kill what a
@@ -77,10 +77,33 @@ def reap_orphans(client: docker.DockerClient) -> int:
     return reaped
 
 
+RUNTIMES = ("runc", "runsc")  # runsc: gVisor, a user-space kernel between the program and the host's
+
+
+def require_runtime(client: docker.DockerClient, runtime: str) -> str:
+    """`runtime`, once the engine is known to have it registered; a clear error otherwise."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"sandbox runtime must be one of {RUNTIMES}, got {runtime!r}")
+    if runtime == "runc":
+        return runtime  # Docker's own default: always there
+    try:
+        registered = set((client.info().get("Runtimes") or {}).keys())
+    except ENGINE_ERRORS:
+        return runtime  # the engine is down: the pool's own start retries will say so
+    if runtime not in registered:
+        raise SandboxUnavailable(
+            f"the Docker engine has no {runtime!r} runtime (registered: {', '.join(sorted(registered)) or 'none'}); "
+            "install and register gVisor with TRAJFORGE_RUNSC=1 scripts/docker.sh, or use runtime runc"
+        )
+    return runtime
+
+
 class WarmContainer:
     """One running container and the attached stdin/stdout stream of its runner."""
 
-    def __init__(self, client: docker.DockerClient, image: str, slot: int, limits: ContainerLimits):
+    def __init__(
+        self, client: docker.DockerClient, image: str, slot: int, limits: ContainerLimits, runtime: str = "runc"
+    ):
         self.slot, self.requests = slot, 0
         self.checked = time.monotonic()  # when it was last known to be running
         # create + start rather than `run`: a container that fails to start is not left behind
@@ -95,7 +118,9 @@ class WarmContainer:
             tmpfs={"/tmp": f"rw,size={limits.tmpfs_mb}m,mode=1777,exec"},
             mem_limit=f"{limits.memory_mb}m",
             memswap_limit=f"{limits.memory_mb}m",
-            pids_limit=limits.pids,
+            # under gVisor the guest's processes are not host processes, and a guest that reaches the
+            # pids limit takes the whole sandbox down (measured); RLIMIT_NPROC per solution still holds
+            pids_limit=limits.pids if runtime == "runc" else None,
             nano_cpus=int(limits.cpus * 1e9),
             cap_drop=["ALL"],
             cap_add=RUNNER_CAPABILITIES,
@@ -108,6 +133,7 @@ class WarmContainer:
             auto_remove=False,
             ipc_mode="none",
             shm_size="1m",
+            runtime=runtime,
         )
         try:
             self.container.start()
@@ -194,8 +220,10 @@ class DockerPool:
         limits: ContainerLimits = ContainerLimits(),
         client: docker.DockerClient | None = None,
         engine_wait_s: float = 180.0,
+        runtime: str = "runc",
     ):
         self.client = client or docker.from_env()
+        self.runtime = require_runtime(self.client, runtime)
         self.image, self.limits, self.size = image, limits, size
         self.engine_wait_s = engine_wait_s  # how long container starts keep retrying while the engine fails
         self._failing_since: float | None = None  # first failed start of the current outage
@@ -243,7 +271,7 @@ class DockerPool:
         delay = 0.25
         while True:
             try:
-                container = WarmContainer(self.client, self.image, slot, self.limits)
+                container = WarmContainer(self.client, self.image, slot, self.limits, self.runtime)
             except docker.errors.ImageNotFound:
                 raise
             except ENGINE_ERRORS as err:

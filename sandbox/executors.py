@@ -10,15 +10,16 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from sandbox.errors import SandboxUnavailable
+
 Log = Callable[[str], None]
-
-
-class SandboxUnavailable(RuntimeError):
-    """No sandbox backend can run here (e.g. no Docker engine answers)."""
+__all__ = ["SandboxUnavailable", "open_executor"]
 
 
 @contextmanager
-def open_executor(backend: str, workers: int | None, log: Log = print, docker_hosts: Sequence[str] = ()):
+def open_executor(
+    backend: str, workers: int | None, log: Log = print, docker_hosts: Sequence[str] = (), runtime: str = "runc"
+):
     """A sandbox executor: the Docker pool (default) or the UNSAFE local process pool.
 
     With `docker_hosts` (e.g. ["ssh://sandbox-1", "tcp://10.0.0.7:2376"]) there is one pool per
@@ -28,7 +29,7 @@ def open_executor(backend: str, workers: int | None, log: Log = print, docker_ho
     if backend == "docker":
         with ExitStack() as stack:
             hosts = list(docker_hosts) or [None]
-            pools = [stack.enter_context(_docker_pool(host, workers, log)) for host in hosts]
+            pools = [stack.enter_context(_docker_pool(host, workers, log, runtime)) for host in hosts]
             if len(pools) == 1:
                 yield pools[0]
             else:
@@ -77,7 +78,7 @@ def _docker_client(host: str):
 
 
 @contextmanager
-def _docker_pool(host: str | None, workers: int, log: Log):
+def _docker_pool(host: str | None, workers: int, log: Log, runtime: str = "runc"):
     """A DockerPool on `host` (None: $DOCKER_HOST or the local engine)."""
     import docker
     import docker.errors
@@ -96,5 +97,7 @@ def _docker_pool(host: str | None, workers: int, log: Log):
             "or pass --backend process for trusted code only (UNSAFE, no isolation)"
         ) from None
     size = _bounded(workers or cores, cores, where, log)
-    with DockerPool(ensure_image(client, log=log), size=size, client=client) as pool:
+    if runtime != "runc":
+        log(f"sandbox runtime on {where}: {runtime}")
+    with DockerPool(ensure_image(client, log=log), size=size, client=client, runtime=runtime) as pool:
         yield pool

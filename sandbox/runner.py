@@ -66,6 +66,9 @@ CALL_PRELUDE = compile(
 )
 
 
+LIMIT_GLIMPSE = 1024  # characters of stdout sent back after an output limit
+
+
 def handle(request):
     """Run every test of one solution; return {"id", "compile_error", "tests": [...]}."""
     code = request["code"]
@@ -80,11 +83,25 @@ def handle(request):
         results.append(result)
         if request.get("stop_on_failure") and result["status"] != "ok":
             break
-        if result["status"] == "time_limit":
-            break  # the rest would most likely time out too: seconds each, for the same verdict
+        if result["status"] in ("time_limit", "output_limit"):
+            break  # the rest would most likely do the same: seconds and megabytes each, for the same verdict
     # clean: nothing of the solution is left (no process of the sandbox user, no files)
     clean = all(result.pop("clean") for result in results)
     return {"id": request.get("id"), "compile_error": None, "tests": results, "clean": clean}
+
+
+def _solution_owned_pipe():
+    """A pipe created under the sandbox user's effective ids, so that a solution can reopen its own
+    stdout and stderr by path (`open("/dev/stdout")`); gVisor refuses fchown on a pipe afterwards."""
+    if not ISOLATED:
+        return os.pipe()
+    os.setegid(SANDBOX_UID)
+    os.seteuid(SANDBOX_UID)
+    try:
+        return os.pipe()
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
 
 
 def run_test(compiled, request, test):
@@ -95,8 +112,8 @@ def run_test(compiled, request, test):
         handle_.write(test.get("input", "") if request["style"] == "stdin" else "")
     if ISOLATED:
         os.chown(work_dir, SANDBOX_UID, SANDBOX_UID)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
+    out_r, out_w = _solution_owned_pipe()
+    err_r, err_w = _solution_owned_pipe()
     res_r, res_w = os.pipe()
     nonce = os.urandom(16).hex()
     oom_before = _oom_kills()
@@ -190,6 +207,9 @@ def _classify(outcome, nonce, request):
         "returned": None,
         "detail": "",
     }
+    if outcome["limit_hit"] == "output_limit":  # the verdict needs no more of it than a glimpse
+        return {**base, "status": "output_limit", "stdout": base["stdout"][:LIMIT_GLIMPSE],
+                "detail": f"printed more than {int(request['output_limit_bytes']):,} bytes"}  # fmt: skip
     if outcome["limit_hit"]:
         return {**base, "status": outcome["limit_hit"]}
     # CPU time, not wall time, decides time_limit: a loaded machine must not fail a solution.
@@ -327,8 +347,6 @@ def _child(compiled, request, test, work_dir, stdin_path, out_w, err_w, res_w, n
         for source, target in ((out_w, 1), (err_w, 2), (res_w, 3)):
             os.dup2(source, target)
         if ISOLATED:  # drop to the sandbox user before touching its (0700) work dir
-            for fd in (1, 2):  # the pipes are root's: without this, open("/dev/stdout") is EACCES
-                os.fchown(fd, SANDBOX_UID, SANDBOX_UID)
             os.setgroups([])
             os.setgid(SANDBOX_UID)
             os.setuid(SANDBOX_UID)

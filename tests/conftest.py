@@ -1,6 +1,7 @@
 """Shared test set-up: nothing may reach the Hugging Face Hub from a test."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -26,3 +27,21 @@ def pytest_terminal_summary(terminalreporter):
     if fuzz is not None and fuzz.EXAMPLES[0]:
         properties = len([name for name in vars(fuzz) if name.startswith("test_")])
         terminalreporter.write_line(f"fuzz suite: {properties} properties, {fuzz.EXAMPLES[0]} generated examples")
+
+
+@contextmanager
+def runsc_pool(size: int = 2):
+    """Two warm containers under gVisor (runsc). Skipped where runsc is not registered with the engine,
+    except when TRAJFORGE_RUNSC=1 (CI): there its absence is a failure, never a silent skip."""
+    from sandbox.docker_pool import DockerPool
+    from sandbox.errors import SandboxUnavailable
+    from sandbox.image import ensure_image
+
+    try:
+        pool = DockerPool(ensure_image(log=lambda _: None), size=size, runtime="runsc")
+    except SandboxUnavailable as err:
+        if os.environ.get("TRAJFORGE_RUNSC") == "1":
+            raise
+        pytest.skip(f"gVisor not available: {err}")
+    with pool:
+        yield pool

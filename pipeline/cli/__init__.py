@@ -45,7 +45,9 @@ def _verify(args: argparse.Namespace) -> int:
     if not 0 <= args.tolerance < 1:
         raise RecipeError(f"--tolerance: must be in [0, 1), got {args.tolerance}")
     settings = VerifySettings(tolerance=Tolerance(args.tolerance, args.tolerance))
-    with open_executor(args.backend, args.workers, log=progress, docker_hosts=args.docker_host) as executor:
+    with open_executor(
+        args.backend, args.workers, log=progress, docker_hosts=args.docker_host, runtime=args.runtime
+    ) as executor:
         report = verify_files(args.problems, args.solutions, args.out, executor, executor.size, settings, log=progress)
     print(json.dumps({"verified": report.verified, "skipped": report.skipped, "rejected": report.rejected,
                       "stale": report.stale, "verdicts": report.verdicts}))  # fmt: skip
@@ -68,11 +70,13 @@ def _run(args: argparse.Namespace) -> int:
     from pipeline.orchestration.definitions import defs
     from pipeline.orchestration.partitions import problem_shards
     from pipeline.teacher.server import shared_servers
+    from pipeline.verification.settings import sandbox_recipe
 
     recipe, data = str(Path(args.recipe).resolve()), str(Path(args.data).resolve())
     _validate_before_work(args)
+    runtime = args.runtime or sandbox_recipe(args.recipe).runtime
     common = {
-        "resources": {"storage": {"config": {"root": data}}},
+        "resources": {"storage": {"config": {"root": data}}, "sandbox": {"config": {"runtime": runtime}}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
     steps = [("build_problems", None, {"problems": {"config": {"recipe": recipe}}})]
@@ -134,9 +138,11 @@ def _validate_before_work(args: argparse.Namespace) -> None:
     from pipeline.strength.settings import tests_recipe
     from pipeline.teacher.config import teacher_recipe
     from pipeline.teacher.reference import reference_settings
+    from pipeline.verification.settings import sandbox_recipe
 
     problems_recipe(args.recipe)
     tests_recipe(args.recipe)
+    sandbox_recipe(args.recipe)
     teacher_recipe(args.recipe)
     reference_settings(args.recipe)
     finetune_recipe(args.finetune_recipe)
@@ -293,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="docker",
         help="docker (default) or process (UNSAFE: no isolation, for development only)",
     )
+    verify.add_argument(
+        "--runtime",
+        choices=["runc", "runsc"],
+        default=os.environ.get("TRAJFORGE_SANDBOX_RUNTIME", "runc"),
+        help="container runtime: runc (default) or runsc (gVisor; TRAJFORGE_RUNSC=1 scripts/docker.sh registers it)",
+    )
     verify.add_argument("--tolerance", type=float, default=1e-6, help="abs/rel tolerance for numeric tokens")
     verify.add_argument(
         "--docker-host",
@@ -320,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialize the whole pipeline through Dagster (every stage, every shard)")
     run.add_argument("--recipe", default=str(DEFAULT_RECIPE), help="recipe YAML (default: embedded)")
     run.add_argument("--data", default=os.environ.get("TRAJFORGE_DATA", "data"), help="data folder")
+    run.add_argument(
+        "--runtime", choices=["runc", "runsc"], default=None, help="sandbox container runtime (default: the recipe's)"
+    )
     run.add_argument("--finetune-recipe", default=str(CPU_RECIPE), help="fine-tuning recipe (default: CPU LoRA)")
     run.add_argument(
         "--eval-budgets",

@@ -20,7 +20,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, 
 
 RECIPES_DIR = Path(__file__).resolve().parents[2] / "recipes"
 DEFAULT_RECIPE = RECIPES_DIR / "default.yaml"
-RECIPE_SECTIONS = ("problems", "tests", "teacher", "reference", "dataset", "evaluation", "finetune")
+RECIPE_SECTIONS = ("problems", "tests", "teacher", "reference", "dataset", "evaluation", "finetune", "sandbox")
 
 
 class RecipeError(ValueError):

@@ -39,11 +39,19 @@ class SandboxResource(dg.ConfigurableResource):
         "whichever has a free runner. Default: $TRAJFORGE_DOCKER_HOSTS, else the local engine.",
     )
 
+    runtime: str = Field(
+        default_factory=lambda: os.environ.get("TRAJFORGE_SANDBOX_RUNTIME", "runc"),
+        description="Container runtime: runc (default) or runsc (gVisor: a user-space kernel between untrusted "
+        "code and the host's; register it with TRAJFORGE_RUNSC=1 scripts/docker.sh).",
+    )
+
     @contextmanager
     def executor(self, log):
         from sandbox.executors import open_executor
 
-        with open_executor(self.backend, self.workers, log=log, docker_hosts=self.docker_hosts) as executor:
+        with open_executor(
+            self.backend, self.workers, log=log, docker_hosts=self.docker_hosts, runtime=self.runtime
+        ) as executor:
             yield executor
 
 

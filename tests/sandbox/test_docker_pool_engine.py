@@ -32,7 +32,7 @@ class Engine:
 class Container:
     """A started container whose runner answers every request as all tests passing, until it dies."""
 
-    def __init__(self, client: Engine, image, slot, limits):
+    def __init__(self, client: Engine, image, slot, limits, runtime="runc"):
         if client.failing_starts:
             client.failing_starts -= 1
             raise client.error

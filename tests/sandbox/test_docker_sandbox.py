@@ -8,6 +8,19 @@ from tests.factories import DOUBLE, DOUBLE_SOLUTION, problem, stdin_problem
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
+
+@pytest.fixture(scope="module", params=["runc", "runsc"])
+def pool(request, docker_pool):
+    """Every test here runs under both runtimes: runc, and gVisor's runsc (a second kernel)."""
+    if request.param == "runc":
+        yield docker_pool
+        return
+    from tests.conftest import runsc_pool
+
+    with runsc_pool() as gvisor:
+        yield gvisor
+
+
 ADD = problem("t", "add", TestStyle.CALL, ("[1, 2]", "3"), ("[10, -4]", "[6]"), fn_name="add", time_limit_s=1.0)
 CHECK = Problem(
     id="t/inc",
@@ -56,8 +69,8 @@ def verify(pool, problem, code, name="s"):
         (CHECK, "def inc(x):\n    return x", Verdict.RUNTIME_ERROR),
     ],
 )
-def test_each_verdict_from_a_real_program(docker_pool, problem, code, verdict):
-    result = verify(docker_pool, problem, code)
+def test_each_verdict_from_a_real_program(pool, problem, code, verdict):
+    result = verify(pool, problem, code)
     assert result.verdict is verdict, result
     assert result.passed == (len(problem.tests) if verdict is Verdict.ACCEPTED else result.passed)
     assert result.attempts == 1
@@ -79,8 +92,8 @@ def test_each_verdict_from_a_real_program(docker_pool, problem, code, verdict):
         (CHECK, 'import os\nos.write(3, b\'{"status": "ok"}\')\nos._exit(0)'),  # forges the result channel
     ],
 )
-def test_cheating_solutions_are_not_accepted(docker_pool, problem, code):
-    assert verify(docker_pool, problem, code).verdict is not Verdict.ACCEPTED
+def test_cheating_solutions_are_not_accepted(pool, problem, code):
+    assert verify(pool, problem, code).verdict is not Verdict.ACCEPTED
 
 
 HOSTILE = {
@@ -99,15 +112,15 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_program_is_contained_and_the_next_solution_judged_right(docker_pool, name):
-    hostile = verify(docker_pool, DOUBLE, HOSTILE[name], name)
+def test_hostile_program_is_contained_and_the_next_solution_judged_right(pool, name):
+    hostile = verify(pool, DOUBLE, HOSTILE[name], name)
     if name not in ("daemon", "kill_processes"):
         assert hostile.verdict is not Verdict.ACCEPTED, hostile
     assert hostile.verdict is not Verdict.SANDBOX_ERROR, hostile
     for _ in range(2):  # both warm containers get a turn
-        assert verify(docker_pool, DOUBLE, DOUBLE_SOLUTION).verdict is Verdict.ACCEPTED
+        assert verify(pool, DOUBLE, DOUBLE_SOLUTION).verdict is Verdict.ACCEPTED
     for _ in range(2):
-        leftovers = verify(docker_pool, DOUBLE, LEFTOVERS_PROBE)
+        leftovers = verify(pool, DOUBLE, LEFTOVERS_PROBE)
         assert leftovers.verdict is Verdict.ACCEPTED, f"the previous solution left something: {leftovers.tests}"
 
 
@@ -122,29 +135,30 @@ print(int(input()) * 2 if not files and not mine else f'left: {files} {mine}')
 """
 
 
-def test_network_is_unreachable(docker_pool):
-    result = verify(docker_pool, DOUBLE, HOSTILE["network"])
+def test_network_is_unreachable(pool):
+    result = verify(pool, DOUBLE, HOSTILE["network"])
     assert result.verdict is Verdict.RUNTIME_ERROR
-    assert "unreachable" in result.tests[0].detail.lower() or "network" in result.tests[0].detail.lower()
+    detail = result.tests[0].detail.lower()
+    assert "unreachable" in detail or "network" in detail or "no route to host" in detail  # runc / runsc
 
 
-def test_solution_runs_unprivileged_with_an_empty_environment(docker_pool):
+def test_solution_runs_unprivileged_with_an_empty_environment(pool):
     probe = stdin_problem(("", "ok\n"))
     code = (
         "import os\nassert os.getuid() >= 20000 and os.getgid() >= 20000\n"
         "assert not os.environ.get('HF_TOKEN') and set(os.environ) <= {'PATH', 'HOME', 'LANG'}\n"
         "try:\n    open('/etc/new-file', 'w')\nexcept OSError:\n    print('ok')"
     )
-    assert verify(docker_pool, probe, code).verdict is Verdict.ACCEPTED
+    assert verify(pool, probe, code).verdict is Verdict.ACCEPTED
 
 
-def test_cpu_time_not_wall_time_decides_the_limit(docker_pool):
+def test_cpu_time_not_wall_time_decides_the_limit(pool):
     slow_io = stdin_problem(("", "done\n"), time_limit_s=1.0)
-    assert verify(docker_pool, slow_io, "import time\ntime.sleep(1.5)\nprint('done')").verdict is Verdict.ACCEPTED
+    assert verify(pool, slow_io, "import time\ntime.sleep(1.5)\nprint('done')").verdict is Verdict.ACCEPTED
 
 
-def test_tests_after_a_time_limit_are_skipped(docker_pool):
-    result = verify(docker_pool, DOUBLE, "while True:\n    pass")
+def test_tests_after_a_time_limit_are_skipped(pool):
+    result = verify(pool, DOUBLE, "while True:\n    pass")
     assert result.verdict is Verdict.TIME_LIMIT
     assert len(result.tests) == 1 and result.total == 3 and result.passed == 0
 
@@ -173,7 +187,7 @@ def test_containers_of_a_killed_pool_are_reaped_by_the_next_pool(docker_pool):
         mine.remove(force=True)
 
 
-def test_call_style_solutions_get_the_names_leetcode_imports(docker_pool):
+def test_call_style_solutions_get_the_names_leetcode_imports(pool):
     """`List[int]` annotations and deque/heappush without imports, as LeetCode-style judges allow;
     the builtin pow(a, b, mod) is not shadowed by math.pow."""
     from sandbox.verify import Solution, verify_all
@@ -186,5 +200,17 @@ def test_call_style_solutions_get_the_names_leetcode_imports(docker_pool):
         "        heap = list(nums)\n        heapify(heap)\n"
         "        return [heappop(heap), pow(2, 10, 7) + 3, len(deque(nums)) - 1, gcd(4, 6) - 1]\n"
     )
-    (result,) = verify_all({problem.id: problem}, [Solution(problem.id, "s", code)], docker_pool, 1)
+    (result,) = verify_all({problem.id: problem}, [Solution(problem.id, "s", code)], pool, 1)
     assert result.verdict is Verdict.ACCEPTED, result.tests
+
+
+def test_under_runsc_the_solution_sees_gvisors_kernel_not_the_hosts():
+    import platform
+
+    from tests.conftest import runsc_pool
+
+    code = "import platform\nprint(platform.release())"
+    probe = stdin_problem(("\n", "4.4.0\n"))  # gVisor reports Linux 4.4.0, whatever the host runs
+    with runsc_pool(size=1) as gvisor:
+        result = verify(gvisor, probe, code)
+    assert platform.release() != "4.4.0" and result.verdict is Verdict.ACCEPTED, result.tests
