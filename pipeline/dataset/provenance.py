@@ -44,7 +44,8 @@ def read_sources(problem_files: Sequence[Path]) -> list[SourceProvenance]:
 
 
 def unknown_licenses(sources: Sequence[SourceProvenance]) -> list[str]:
-    return [s.source for s in sources if s.license.strip().lower() in UNKNOWN_LICENSES]
+    """Sources with a problem whose license is unknown (a source can list several, comma-separated)."""
+    return [s.source for s in sources if any(part.strip().lower() in UNKNOWN_LICENSES for part in s.license.split(","))]
 
 
 def license_fields(sources: Sequence[SourceProvenance]) -> dict:

@@ -16,7 +16,7 @@ from tests.pipeline.dataset.test_build import REFERENCE, REFERENCE_VERDICTS, SAM
 
 def test_hub_folder_with_card_loads_every_config(tmp_path):
     data = tmp_path / "data"
-    held = replace(DOUBLE, id="t/held", source_id="held", split=Split.EVAL)
+    held = replace(DOUBLE, id="t/held", source_id="held", split=Split.EVAL, license="Apache-2.0")
     shards = problem_shards.get_partition_keys()
     licensed = [replace(p, license="Apache-2.0" if p.source == "t" else "MIT") for p in PROBLEMS.values()]
     write_stage_files(

@@ -30,6 +30,7 @@ def test_one_license_is_named_mixed_ones_are_other_with_each_listed():
     mixed = license_fields([APACHE, MIT])
     assert mixed["license"] == "other" and mixed["license_name"] == "mixed (taco: Apache-2.0, apps: MIT)"
     assert license_fields([UNKNOWN])["license"] == "other" and unknown_licenses([APACHE, UNKNOWN]) == ["mine"]
+    assert unknown_licenses([replace(APACHE, license="Apache-2.0, unknown")]) == ["taco"]  # one problem is enough
 
 
 @pytest.mark.parametrize(("rows", "bucket"), [(0, "n<1K"), (999, "n<1K"), (1_000, "1K<n<10K"),
