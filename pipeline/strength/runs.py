@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,7 @@ def amplify_shard(
     """Amplified tests for every call/assert-style problem with a reference (see `amplify.py`)."""
     todo = [p for p in problems if p.id not in store]
     progress = progress_callback(len(todo), "problems amplified:", log)
+    done = itertools.count(1)
 
     def one(problem: Problem) -> None:
         reason = _not_amplifiable(problem)
@@ -80,7 +82,7 @@ def amplify_shard(
         if not reason and made is None:
             reason = "the reference failed on every input"
         store.add(problem.id, made, reason)
-        progress(1)
+        progress(next(done))  # a running count (itertools.count is thread-safe in CPython)
 
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="amplify") as threads:
         list(threads.map(one, todo))
@@ -175,13 +177,14 @@ def measure_shard(
     own_mutants = {r.problem_id: r for r in measure(tested, executor, workers, settings)}
     amp_mutants = {r.problem_id: r for r in measure(made, executor, workers, settings)}
     programs = [Solution(p.id, f"incorrect-{i}", code) for p in tested for i, code in enumerate(p.incorrect_solutions)]
-    programs += [Solution(t.problem_id, t.id, t.code) for t in samples if t.problem_id in {p.id for p in tested}]
+    tested_ids = {p.id for p in tested}
+    programs += [Solution(t.problem_id, t.id, t.code) for t in samples if t.problem_id in tested_ids]
     own = _verdicts({p.id: p for p in tested}, programs, executor, workers)
     amp = _verdicts({p.id: p for p in made}, [s for s in programs if s.problem_id in amplified], executor, workers)
     rows = []
     for problem in tested:
-        mine = {sid: v for (pid, sid), v in own.items() if pid == problem.id}
-        theirs = {sid: v for (pid, sid), v in amp.items() if pid == problem.id} if problem.id in amplified else None
+        mine = own.get(problem.id, {})
+        theirs = amp.get(problem.id, {}) if problem.id in amplified else None
         wrong = {sid: (v.value, theirs[sid].value if theirs else None) for sid, v in mine.items()
                  if sid.startswith("incorrect-")}  # fmt: skip
         wrong |= wrong_samples({s: v for s, v in mine.items() if not s.startswith("incorrect-")}, theirs)
@@ -191,5 +194,9 @@ def measure_shard(
 
 
 def _verdicts(problems: Mapping[str, Problem], programs: Sequence[Solution], executor, workers) -> dict:
-    runs = verify_all(problems, programs, executor, workers, VerifySettings(stop_on_failure=True))
-    return {(v.problem_id, v.solution_id): v.verdict for v in runs if v.verdict is not Verdict.SANDBOX_ERROR}
+    """problem id -> solution id -> verdict (sandbox errors left out: not the program's doing)."""
+    by_problem: dict[str, dict[str, Verdict]] = {}
+    for v in verify_all(problems, programs, executor, workers, VerifySettings(stop_on_failure=True)):
+        if v.verdict is not Verdict.SANDBOX_ERROR:
+            by_problem.setdefault(v.problem_id, {})[v.solution_id] = v.verdict
+    return by_problem

@@ -31,7 +31,9 @@ def test_amplification_is_stored_with_reasons_and_not_redone(docker_pool, tmp_pa
     problems = [ADD_OWN, stdin, no_reference]
     counting = CountingExecutor(docker_pool)
     store = DecisionStore(tmp_path / "amplified.jsonl", call_amplification_key(recipe))
-    made, reasons = amplify_shard(problems, counting, 2, recipe, store, log=lambda _: None)
+    logged = []
+    made, reasons = amplify_shard(problems, counting, 2, recipe, store, log=logged.append)
+    assert logged[-1] == "problems amplified: 3/3"  # a running count, not "1/3" three times
     assert [p.id for p in made] == [ADD_OWN.id] and counting.calls == 1
     assert made[0].test_style is TestStyle.CALL and 1 < len(made[0].tests) <= 15
     assert json.loads(made[0].metadata_json)["tests"]["tests_from"] == "amplified"
