@@ -35,6 +35,14 @@ def image_tag() -> str:
     return f"{IMAGE_REPO}:{digest}"
 
 
+def image_id(tag: str) -> str | None:
+    """The local image's content id (`sha256:...`), or None when the engine or the image is missing."""
+    try:
+        return docker.from_env(timeout=10).images.get(tag).id
+    except (docker.errors.DockerException, OSError):
+        return None
+
+
 def _exists(client: docker.DockerClient, name: str) -> bool:
     try:
         client.images.get(name)

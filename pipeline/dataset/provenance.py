@@ -19,6 +19,7 @@ class SourceProvenance:
     dataset: str  # Hub repo id, or the package that ships it
     license: str
     problems: int  # problems of this source in the problems stage's output (train + eval)
+    origins: tuple[dict, ...] = ()  # what each recipe entry of this source read (pipeline.problems.origin)
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,15 @@ class CardProvenance:
     pretty_name: str = "trajforge verified code reasoning"
 
 
-def read_sources(problem_files: Sequence[Path]) -> list[SourceProvenance]:
-    """One row per source, from the problems files' narrow columns (the statements are never read)."""
+def read_sources(problem_files: Sequence[Path], origins: Sequence[dict] = ()) -> list[SourceProvenance]:
+    """One row per source, from the problems files' narrow columns (the statements are never read),
+    with the origins the problems stage recorded for it."""
     frame = pl.concat([pl.read_parquet(p, columns=["source", "dataset", "license"]) for p in problem_files])
     grouped = frame.group_by("source", maintain_order=True).agg(
         pl.col("dataset").unique().sort().str.join(", "), pl.col("license").unique().sort().str.join(", "), pl.len()
     )
-    return [SourceProvenance(*row) for row in grouped.sort("source").iter_rows()]
+    return [SourceProvenance(*row, tuple(o for o in origins if o["source"] == row[0]))
+            for row in grouped.sort("source").iter_rows()]  # fmt: skip
 
 
 def unknown_licenses(sources: Sequence[SourceProvenance]) -> list[str]:
@@ -153,7 +156,10 @@ def provenance_sections(provenance: CardProvenance) -> str:
 
     parts = ["## Provenance\n"]
     if provenance.sources:
-        rows = [{"source": s.source, "dataset": s.dataset, "license": s.license, "problems": s.problems}
+        from pipeline.problems.origin import origin_text
+
+        rows = [{"source": s.source, "dataset": s.dataset, "license": s.license, "problems": s.problems,
+                 "read from": "; ".join(origin_text(o) for o in s.origins) or "not recorded"}
                 for s in provenance.sources]  # fmt: skip
         parts.append("### Sources\n\n" + markdown_table(rows, list(rows[0]), numeric=["problems"]) + "\n")
     if provenance.teachers:

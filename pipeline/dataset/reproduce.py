@@ -46,7 +46,14 @@ def input_manifest(layout: DataLayout, shards: Sequence[str], sources: Sequence[
     return {
         "inputs": files,
         "sources": [
-            {"source": s.source, "dataset": s.dataset, "license": s.license, "problems": s.problems} for s in sources
+            {
+                "source": s.source,
+                "dataset": s.dataset,
+                "license": s.license,
+                "problems": s.problems,
+                "origins": list(s.origins),
+            }
+            for s in sources
         ],  # fmt: skip
         "unknown_licenses": unknown_licenses(sources),
     }
@@ -95,12 +102,15 @@ def gather_provenance(
     layout: DataLayout, recipe_path: str | Path, shards: Sequence[str], removals: dict[str, int]
 ) -> CardProvenance:
     from pipeline.strength.settings import tests_recipe
-    from sandbox.image import image_tag
+    from sandbox.image import image_id, image_tag
 
     files = [layout.handed_off("problems", layout.problems_file(split)) for split in ("train", "eval")]
-    sources = tuple(read_sources(files))
+    summary = layout.report("problems_summary.json")
+    origins = json.loads(summary.read_text(encoding="utf-8")).get("origins", []) if summary.exists() else []
+    sources = tuple(read_sources(files, origins))
     verification = {
-        "sandbox": f"Docker image `{image_tag()}` (network off, read-only root, per-test rlimits, unprivileged uid)",
+        "sandbox": f"Docker image `{image_tag()}` (id `{image_id(image_tag()) or 'not built on this host'}`; "
+        "network off, read-only root, per-test rlimits, unprivileged uid)",
         "limits": "each problem's own time and memory limits (stdin tests: CPU time; 2x + 1 s wall)",
         "tests run": f"`tests.use: {tests_recipe(recipe_path).use}` (own tests, amplified tests, or both)",
         "reference pass rates": "per source in the Sources table above; test strength in Test strength",

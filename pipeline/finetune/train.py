@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pipeline.finetune.config import EMBEDDED, FinetuneRecipe, gradient_accumulation_for
 from pipeline.finetune.data import dataset_fingerprint, training_examples
+from pipeline.finetune.student_card import student_base, write_student_card
 
 Log = Callable[[str], None]
 MARKER = "trajforge_finetune.json"
@@ -298,6 +299,7 @@ def _train(recipe: FinetuneRecipe, out_dir: Path, fingerprint: str | None, log: 
     )
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
+        write_student_card(final_dir, recipe, result.steps, len(examples))  # replaces PEFT's (a local path)
         png = plot_loss(history, out_dir / LOSS_CURVE, f"{recipe.mode}: {Path(base).name}")
         result = TrainResult(**{**asdict(result), "loss_curve_png": str(png) if png else None})
         meta = {
@@ -306,6 +308,7 @@ def _train(recipe: FinetuneRecipe, out_dir: Path, fingerprint: str | None, log: 
             "result": asdict(result),
             "dataset_fingerprint": fingerprint,
             "base_model_path": base,
+            "base_model_id": student_base(recipe.base_model)[0],
             "versions": _versions(),
         }
         (out_dir / MARKER).write_text(json.dumps(meta, indent=2))

@@ -25,6 +25,7 @@ from pipeline.common.logs import Log, info
 from pipeline.problems.decontam import BenchmarkIndex, decontaminate
 from pipeline.problems.dedup import deduplicate
 from pipeline.problems.load import statement_rows
+from pipeline.problems.origin import pinned, source_origin
 from pipeline.problems.report import ProblemsBuild, ProblemsFiles, summarize, write_dropped
 from pipeline.problems.settings import HeldOutSettings, ProblemsRecipe
 from pipeline.problems.staging import BatchWriter, SourceCounts, StagedSource, iter_column, iter_problems, stage_source
@@ -60,6 +61,7 @@ def choose_held_out(problems: Iterable[ProblemRef | Problem], settings: HeldOutS
 class _Staged:
     sources: list[StagedSource]
     counts: dict[str, SourceCounts]
+    origins: list[dict]  # per recipe entry: what exactly it read (pipeline.problems.origin)
 
     @property
     def problem_files(self) -> list[Path]:
@@ -71,13 +73,14 @@ def _stage_all(recipe: ProblemsRecipe, staging: Path, log: Log) -> _Staged:
     staging.mkdir(parents=True)
     seen: set[str] = set()
     counts: dict[str, SourceCounts] = {}
-    sources = []
+    sources, origins = [], []
     for index, entry in enumerate(recipe.sources):
         source_counts = counts.setdefault(entry.name, SourceCounts())
-        sources.append(stage_source(entry, staging, index, seen, source_counts, log))
+        origins.append(source_origin(entry, log=log))
+        sources.append(stage_source(pinned(entry, origins[-1]), staging, index, seen, source_counts, log))
         log(f"source {entry.name}: {source_counts.normalized:,} problems, "
             f"{sum(source_counts.quarantined.values()):,} quarantined")  # fmt: skip
-    return _Staged(sources, counts)
+    return _Staged(sources, counts, origins)
 
 
 class _ArrowIds(Sequence):
@@ -185,7 +188,7 @@ def build_problems(recipe: ProblemsRecipe, layout: DataLayout, log: Log = info) 
     )
     quarantined = _merge_quarantine(staged, files.quarantine)
     build = ProblemsBuild(staged.counts, dedup, decontam, held_out, files, train_rows, eval_rows, quarantined,
-                          sorted(eval_ids))  # fmt: skip
+                          sorted(eval_ids), staged.origins)  # fmt: skip
     atomic_write_text(files.summary, json.dumps(summarize(build), indent=2, sort_keys=True))
     write_dropped(build, layout.dropped_file(STAGE))
     layout.write_manifest(STAGE, [(files.train, train_rows), (files.eval, eval_rows)])

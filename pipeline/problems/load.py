@@ -27,7 +27,9 @@ def source_rows(entry: SourceEntry) -> Iterator[dict | BaseException]:
             spec, split=entry.split or "train", hub_path=builder, data_files=entry.data_files, version=entry.version_tag
         )
     else:
-        rows = load_hub_rows(spec, split=entry.split, root=entry.path, version=entry.version_tag)
+        rows = load_hub_rows(
+            spec, split=entry.split, root=entry.path, version=entry.version_tag, revision=entry.revision
+        )
     if entry.date_from or entry.date_to:
         rows = (row for row in rows if isinstance(row, BaseException) or _in_window(row, spec.date_column, entry))
     if entry.limit is not None:

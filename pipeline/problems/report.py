@@ -42,6 +42,7 @@ class ProblemsBuild:
     eval_rows: int
     quarantined: int
     eval_ids: list[str]
+    origins: list[dict]  # per recipe entry: Hub revision or file hashes (pipeline.problems.origin)
 
 
 def summarize(build: ProblemsBuild) -> dict:
@@ -51,6 +52,7 @@ def summarize(build: ProblemsBuild) -> dict:
         "per_source": {name: counts.as_dict() for name, counts in build.per_source.items()},
         "held_out": None if held_out is None else {"fraction": held_out.fraction, "seed": held_out.seed},
         "eval_ids": build.eval_ids,
+        "origins": build.origins,
     }
 
 

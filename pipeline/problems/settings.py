@@ -32,6 +32,11 @@ class SourceEntry:
         default=None, description="A local folder laid out like the Hub repo (its files are read instead)."
     )
     offline: Flag = Field(default=False, description="Use the copy a package ships (HumanEval, the stdin set).")
+    revision: Text | None = Field(
+        default=None,
+        description="Hub revision to read (commit sha, tag or branch); null: the default branch, resolved to its "
+        "commit before reading and recorded on the card.",
+    )
     version_tag: Text | None = Field(
         default=None, description="A release of the source (LiveCodeBench: release_v1 ... release_latest, v1 ... v6)."
     )

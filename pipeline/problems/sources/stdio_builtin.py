@@ -84,5 +84,6 @@ SPEC = SourceSpec(
     hub_kwargs={"data_files": str(DATA_PATH)},
     id_column="id",
     package_rows=package_rows,
+    package_files=lambda: ("trajforge", [DATA_PATH], DATA_PATH.parents[4]),
     dataset=DATASET,
 )

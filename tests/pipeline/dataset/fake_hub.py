@@ -1,6 +1,7 @@
 """A FAKE Hugging Face Hub at the HTTP boundary (the real one is unreachable from here): a loopback
-server answering the endpoints `HfApi.create_repo` and `HfApi.create_commit` call, recording every
-committed file's bytes and the Authorization header. The real `huggingface_hub` client talks to it."""
+server answering the endpoints `HfApi.create_repo`, `HfApi.create_commit` and `HfApi.dataset_info`
+call, recording every committed file's bytes and the Authorization header. The real `huggingface_hub`
+client talks to it."""
 
 import base64
 import json
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeHub:
     def __init__(self):
         self.repos, self.commits, self.authorizations = [], [], set()
+        self.revisions: dict[str, str] = {}  # "owner/name" or "owner/name@revision" -> commit sha
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -21,6 +23,14 @@ class FakeHub:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802 - http.server naming
+                path = self.path.split("?")[0].removeprefix("/api/datasets/")
+                repo, _, revision = path.partition("/revision/")
+                sha = outer.revisions.get(f"{repo}@{revision}" if revision else repo)
+                if sha is None:
+                    return self._reply({"error": "Repository not found"}, 404)
+                return self._reply({"id": repo, "sha": sha, "private": False, "siblings": [], "tags": []})
 
             def do_POST(self):  # noqa: N802 - http.server naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

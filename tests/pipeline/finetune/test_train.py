@@ -162,6 +162,12 @@ def test_sft_lowers_the_loss_saves_and_reloads(hub_folder, tmp_path):
     assert result.train_tokens > 0 and result.tokens_per_s > 0
     assert (out / "loss_curve.png").is_file() and (out / "adapter" / "adapter_config.json").is_file()
     assert any("step 6/6" in line for line in logs)
+    # the student's card names its base by Hub id, not the folder it was loaded from (PEFT's own card did)
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(out / "adapter" / "README.md")
+    assert card.data.base_model == "HuggingFaceTB/SmolLM2-135M-Instruct" and card.data.library_name == "peft"
+    assert "Q4_1 GGUF" in card.text and str(tmp_path) not in card.content and "/root/" not in card.content
 
     # A second call finds the finished run and returns it without training.
     again = []
