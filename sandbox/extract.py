@@ -1,4 +1,5 @@
-"""Pull the program out of a model answer: the last fenced Python block, or the whole text."""
+"""Pull the program out of a model answer: the last fenced Python block, or the whole text; or, for
+another language, the last block tagged with it."""
 
 from __future__ import annotations
 
@@ -25,3 +26,33 @@ def extract_code(answer: str) -> str:
     if blocks:
         return ""  # only blocks in other languages: nothing to run
     return answer.strip("\n")
+
+
+LANGUAGE_TAGS = {
+    "python": _PYTHON_TAGS,
+    "cpp": {"cpp", "c++", "cxx", "cc", "c++17", "cpp17", "c++20", "cpp20"},
+    "java": {"java"},
+}
+
+
+def extract_program(answer: str, language: str | None = None, default: str = "python") -> tuple[str, str]:
+    """(language, code) of an answer. The solution row's `language` wins; else a Python block (the
+    pipeline asks for Python), else the last block tagged with another known language; else the
+    problem's `default` language for an untagged block or plain text."""
+    wanted = language or _tagged_language(answer) or default
+    if wanted == "python":
+        return wanted, extract_code(answer)
+    blocks = [(tag.lower(), body) for _, tag, body in _FENCE.findall(answer)]
+    for accept in (lambda tag: tag in LANGUAGE_TAGS.get(wanted, {wanted}), lambda tag: tag == ""):
+        chosen = [body for tag, body in blocks if accept(tag)]
+        if chosen:
+            return wanted, chosen[-1].strip("\n")
+    return wanted, "" if blocks else answer.strip("\n")
+
+
+def _tagged_language(answer: str) -> str | None:
+    tags = [tag.lower() for _, tag, _ in _FENCE.findall(answer)]
+    if any(tag in _PYTHON_TAGS for tag in tags):
+        return "python"
+    known = [name for tag in tags for name, names in LANGUAGE_TAGS.items() if tag in names]
+    return known[-1] if known else None

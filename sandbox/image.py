@@ -20,8 +20,10 @@ import docker
 import docker.errors
 
 RUNNER = Path(__file__).with_name("runner.py")
+RUNNER_FILES = (RUNNER, Path(__file__).with_name("runner_extra.py"))  # copied next to each other
 IMAGE_REPO = "trajforge-sandbox"
-BASE_IMAGE = "trajforge-sandbox-base:bookworm"
+BASE_IMAGE = "trajforge-sandbox-base:bookworm-polyglot"
+LANGUAGE_PACKAGES = ("python3", "g++", "openjdk-17-jdk-headless")  # Python 3.11, g++ 12 (C++17), Java 17
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RUNNER_PATH_IN_IMAGE = "/opt/trajforge/runner.py"
 
@@ -31,7 +33,7 @@ class ImageBuildError(RuntimeError):
 
 
 def image_tag() -> str:
-    digest = hashlib.sha256(RUNNER.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in RUNNER_FILES) + BASE_IMAGE.encode()).hexdigest()[:12]
     return f"{IMAGE_REPO}:{digest}"
 
 
@@ -57,15 +59,15 @@ def build_base_offline(
     mirror: str = DEBIAN_MIRROR,
     suite: str = "bookworm",
 ) -> str:
-    """debootstrap a minimal Debian with python3 and import it as BASE_IMAGE (about 2 minutes)."""
+    """debootstrap a minimal Debian with LANGUAGE_PACKAGES and import it as BASE_IMAGE (about 3 minutes)."""
     if shutil.which("debootstrap") is None:
         raise ImageBuildError(
             "debootstrap is not installed (apt-get install debootstrap), or build sandbox/Dockerfile from a registry"
         )
     with tempfile.TemporaryDirectory(prefix="trajforge-rootfs-") as root:
-        log(f"debootstrap {suite} with python3 into {root} (minbase)")
+        log(f"debootstrap {suite} with {', '.join(LANGUAGE_PACKAGES)} into {root} (minbase)")
         done = subprocess.run(
-            ["debootstrap", "--variant=minbase", "--include=python3", suite, root, mirror],
+            ["debootstrap", "--variant=minbase", f"--include={','.join(LANGUAGE_PACKAGES)}", suite, root, mirror],
             capture_output=True,
             text=True,
         )
@@ -85,12 +87,12 @@ def build_base_offline(
 
 def _runner_context(base: str) -> io.BytesIO:
     dockerfile = (
-        f"FROM {base}\nCOPY runner.py {RUNNER_PATH_IN_IMAGE}\nWORKDIR /tmp\n"
+        f"FROM {base}\nCOPY runner.py runner_extra.py {Path(RUNNER_PATH_IN_IMAGE).parent}/\nWORKDIR /tmp\n"
         f'CMD ["python3", "-u", "{RUNNER_PATH_IN_IMAGE}"]\n'
     ).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in (("Dockerfile", dockerfile), ("runner.py", RUNNER.read_bytes())):
+        for name, data in (("Dockerfile", dockerfile), *((p.name, p.read_bytes()) for p in RUNNER_FILES)):
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))

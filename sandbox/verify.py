@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sandbox.errors import SandboxFault
-from sandbox.extract import extract_code
+from sandbox.extract import extract_program
 from sandbox.judge import Tolerance, compare_returned, compare_stdout
 from schemas import Problem, TestResult, TestStyle, Verdict, Verification
 
@@ -45,6 +45,7 @@ class Solution:
     problem_id: str
     solution_id: str
     code: str  # raw code, or a model answer with a fenced block
+    language: str | None = None  # python, cpp or java; None: the fenced block's tag, else the problem's
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,22 @@ class VerifySettings:
     output_limit_bytes: int = 8 << 20
     max_attempts: int = 3
     stop_on_failure: bool = False  # True: faster, but `passed` then counts only up to the first failure
+    rerun_time_limit: bool = True  # a time-out is judged again once before it is final (load is not the program's)
 
 
-def build_request(problem: Problem, code: str, settings: VerifySettings) -> dict:
+def build_request(problem: Problem, code: str, settings: VerifySettings, language: str = "python") -> dict:
+    judged_by_program = bool(problem.checker or problem.interactor)
     return {
         "id": problem.id,
         "code": code,
+        "language": language,
+        "checker": problem.checker,
+        "interactor": problem.interactor,
         "style": TestStyle(problem.test_style).value,
         "fn_name": problem.fn_name,
-        # Expected outputs stay on the host: only inputs (and assert code) enter the sandbox.
-        "tests": [{"input": t.input} for t in problem.tests],
+        # Expected outputs stay on the host: only inputs (and assert code) enter the sandbox, unless a
+        # checker or interactor needs the answer (they run after the solution is gone, or as another uid).
+        "tests": [{"input": t.input, **({"answer": t.output} if judged_by_program else {})} for t in problem.tests],
         "time_limit_s": problem.time_limit_s,
         "memory_limit_mb": problem.memory_limit_mb,
         "output_limit_bytes": settings.output_limit_bytes,
@@ -83,6 +90,13 @@ def judge_test(problem: Problem, result: dict, tol: Tolerance) -> TestResult:
             index, _STATUS_VERDICT.get(status, Verdict.RUNTIME_ERROR), result["time_s"], detail[:DETAIL_CHARS]
         )
     style = TestStyle(problem.test_style)
+    judged = result.get("checker")
+    if judged is not None:  # a checker or interactor decided (testlib exit codes)
+        verdict = Verdict.SANDBOX_ERROR if judged["failed"] else Verdict.ACCEPTED if judged["accepted"] else \
+            Verdict.WRONG_ANSWER  # fmt: skip
+        return TestResult(index, verdict, result["time_s"], judged["message"][:DETAIL_CHARS])
+    if problem.checker or problem.interactor:
+        return TestResult(index, Verdict.SANDBOX_ERROR, result["time_s"], "the checker did not run")
     if style is TestStyle.STDIN:
         ok, detail = compare_stdout(result["stdout"], expected, tol)
     elif style is TestStyle.CALL:
@@ -116,23 +130,31 @@ def verify_one(
 ) -> Verification:
     if not problem.tests:  # zero tests all pass: any program would be "accepted"
         raise ValueError(f"problem {problem.id!r} has no tests: any verdict for {solution.solution_id!r} is a guess")
-    code = extract_code(solution.code)
+    language, code = extract_program(solution.code, solution.language, problem.language)
     size = len(code.encode("utf-8", "replace"))
     if size > MAX_CODE_BYTES:
         detail = TestResult(0, Verdict.SYNTAX_ERROR, 0.0, f"program is {size:,} bytes; the limit is {MAX_CODE_BYTES:,}")
         return Verification(
             problem.id, solution.solution_id, Verdict.SYNTAX_ERROR, 0, len(problem.tests), 0.0, (detail,)
         )
-    payload = build_request(problem, code, settings)
-    started, last_fault = time.monotonic(), ""
-    for attempt in range(1, settings.max_attempts + 1):
+    payload = build_request(problem, code, settings, language)
+    started, last_fault, faults, attempt, timed_out = time.monotonic(), "", 0, 0, None
+    while faults < settings.max_attempts:
+        attempt += 1
         try:
             response = executor.run(payload, request_timeout(problem))
-            return judge_response(
+            result = judge_response(
                 problem, solution.solution_id, response, settings.tolerance, time.monotonic() - started, attempt
             )
         except SandboxFault as fault:
-            last_fault = str(fault)
+            faults, last_fault = faults + 1, str(fault)
+            continue
+        if result.verdict is Verdict.TIME_LIMIT and settings.rerun_time_limit and timed_out is None:
+            timed_out = result  # judged once more: a busy host must not fail a program that fits its limit
+            continue
+        return result
+    if timed_out is not None:
+        return timed_out
     return Verification(
         problem.id,
         solution.solution_id,

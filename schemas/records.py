@@ -80,8 +80,14 @@ class Problem:
     dataset: str = ""  # where it came from: Hub repo id, package or file
     split: Split = Split.TRAIN
     metadata_json: str = "{}"  # source-specific extras kept verbatim (JSON object)
-    # known-wrong programs (CodeContests `incorrect_solutions`): a test set that accepts one is weak
+    # known-wrong programs (CodeContests `incorrect_solutions`): a test set that accepts one is weak;
+    # a program in another language than `language` is a fenced block with its tag (```cpp ... ```)
     incorrect_solutions: tuple[str, ...] = ()
+    correct_solutions: tuple[str, ...] = ()  # other accepted programs (CodeContests `solutions`), same encoding
+    language: str = "python"  # of a solution that names none (no row field, no fenced tag): python, cpp, java
+    checker: str | None = None  # Python checker (argv: input output answer; exit 0 accepts), for many-answer problems
+    interactor: str | None = None  # Python interactor (argv: input answer; its stdin/stdout joined to the solution's)
+    interactive: bool = False  # judged only through its interactor, never as a plain stdin problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from schemas.records import (
 # Bounds of per-problem limits: beyond them a value is a typo (1e9 s would hang a run), not a limit.
 MAX_TIME_LIMIT_S = 60.0
 MAX_MEMORY_LIMIT_MB = 16_384
+LANGUAGES = ("python", "cpp", "java")  # what the sandbox compiles and runs (sandbox/runner_extra.py)
 
 THINK_TAGS = ("<think>", "</think>")
 
@@ -152,8 +153,16 @@ def _check_problem(p: Problem) -> None:
         f"must be in (0, {MAX_MEMORY_LIMIT_MB}] MB, got {p.memory_limit_mb}",
     )
     _require(_is_json_object(p.metadata_json), "metadata_json", "must be a JSON object")
-    for i, program in enumerate(p.incorrect_solutions):
-        _require(isinstance(program, str) and bool(program.strip()), f"incorrect_solutions[{i}]", "must be code")
+    for name in ("incorrect_solutions", "correct_solutions"):
+        for i, program in enumerate(getattr(p, name)):
+            _require(isinstance(program, str) and bool(program.strip()), f"{name}[{i}]", "must be code")
+    _require(p.language in LANGUAGES, "language", f"must be one of {LANGUAGES}, got {p.language!r}")
+    _require(not p.interactive or bool(p.interactor and p.interactor.strip()), "interactor",
+             "an interactive problem needs its interactor: it cannot be judged as a stdin problem")  # fmt: skip
+    for name in ("checker", "interactor"):
+        program = getattr(p, name)
+        _require(program is None or (bool(program.strip()) and TestStyle(p.test_style) is TestStyle.STDIN), name,
+                 "must be a program, for a stdin problem")  # fmt: skip
     if not p.verifiable:
         return
     _require(len(p.tests) > 0, "tests", "a verifiable problem needs at least one test")

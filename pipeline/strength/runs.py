@@ -196,7 +196,9 @@ def measure_shard(
 def _verdicts(problems: Mapping[str, Problem], programs: Sequence[Solution], executor, workers) -> dict:
     """problem id -> solution id -> verdict (sandbox errors left out: not the program's doing)."""
     by_problem: dict[str, dict[str, Verdict]] = {}
-    for v in verify_all(problems, programs, executor, workers, VerifySettings(stop_on_failure=True)):
+    for v in verify_all(
+        problems, programs, executor, workers, VerifySettings(stop_on_failure=True, rerun_time_limit=False)
+    ):
         if v.verdict is not Verdict.SANDBOX_ERROR:
             by_problem.setdefault(v.problem_id, {})[v.solution_id] = v.verdict
     return by_problem

@@ -82,7 +82,9 @@ def measure(
         solutions.append(Solution(problem.id, REFERENCE, problem.reference_solution))
         solutions += [Solution(problem.id, f"mutant-{i}", m.code) for i, m in enumerate(planned[problem.id])]
     limited = {p.id: replace(p, time_limit_s=min(p.time_limit_s, settings.time_limit_s)) for p in checked}
-    runs = verify_all(limited, solutions, executor, workers, VerifySettings(stop_on_failure=True), progress)
+    runs = verify_all(
+        limited, solutions, executor, workers, VerifySettings(stop_on_failure=True, rerun_time_limit=False), progress
+    )
     verdicts = {(v.problem_id, v.solution_id): v.verdict for v in runs}
     return [_strength(p, planned[p.id], verdicts) for p in sorted(checked, key=lambda p: p.id)]
 

@@ -9,18 +9,6 @@ from tests.factories import DOUBLE, DOUBLE_SOLUTION, problem, stdin_problem
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
 
-@pytest.fixture(scope="module", params=["runc", "runsc"])
-def pool(request, docker_pool):
-    """Every test here runs under both runtimes: runc, and gVisor's runsc (a second kernel)."""
-    if request.param == "runc":
-        yield docker_pool
-        return
-    from tests.conftest import runsc_pool
-
-    with runsc_pool() as gvisor:
-        yield gvisor
-
-
 ADD = problem("t", "add", TestStyle.CALL, ("[1, 2]", "3"), ("[10, -4]", "[6]"), fn_name="add", time_limit_s=1.0)
 CHECK = Problem(
     id="t/inc",

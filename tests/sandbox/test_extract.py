@@ -30,3 +30,17 @@ def test_answer_cut_off_inside_a_fence_yields_the_partial_code():
 def test_tildes_and_longer_fences():
     assert extract_code("~~~python\nprint(3)\n~~~") == "print(3)"
     assert extract_code("````python\nprint('```')\n````") == "print('```')"
+
+
+def test_extract_program_picks_the_language():
+    from sandbox.extract import extract_program
+
+    cpp = "Here:\n```cpp\nint main(){}\n```\n"
+    assert extract_program(cpp) == ("cpp", "int main(){}")
+    assert extract_program("```java\nclass A {}\n```") == ("java", "class A {}")
+    # a Python block wins (the pipeline asks for Python); then the row's language, then the problem's
+    assert extract_program("```cpp\nint main(){}\n```\n```python\nprint(1)\n```") == ("python", "print(1)")
+    assert extract_program(cpp, language="java") == ("java", "")  # no Java block: nothing to run
+    assert extract_program("int main(){}", default="cpp") == ("cpp", "int main(){}")
+    assert extract_program("```\nint main(){}\n```", default="cpp") == ("cpp", "int main(){}")
+    assert extract_program("print(2)") == ("python", "print(2)")

@@ -9,8 +9,10 @@ time_limit (`{"seconds", "nanos"}` or null), memory_limit_bytes, input_file, out
 All problems are stdin/stdout. Tests are public + private + generated, in that order;
 `metadata_json["test_counts"]` records how many of each so a recipe can slice them.
 `source_id` is `{site}/{name}` ("codeforces/1548_A. Web of Lies"): names repeat across sites. The
-reference solution is the first PYTHON3 solution; the PYTHON3 `incorrect_solutions` are kept on
-the problem as known-wrong programs (a test set that accepts one is weak). Problems that read or
+reference solution is the first PYTHON3 solution. Up to PROGRAMS_PER_LANGUAGE correct and incorrect
+programs of each runnable language (Python 3, C++, Java) are kept as `correct_solutions` (they
+validate the tests: TPR) and `incorrect_solutions` (known-wrong: a test set that accepts one is
+weak); a C++ or Java program is stored as a fenced block with its language tag. Problems that read or
 write named files (`input_file`/`output_file`) are quarantined: the sandbox only speaks
 stdin/stdout. Difficulty 0 (UNKNOWN_DIFFICULTY) -> None.
 """
@@ -25,6 +27,8 @@ HUB_PATH = "deepmind/code_contests"
 LICENSE = "CC-BY-4.0"
 TEST_COLUMNS = ("public_tests", "private_tests", "generated_tests")
 PYTHON3 = 3
+RUNNABLE = {3: "python", 2: "cpp", 4: "java"}  # Python 2 (1) cannot run in the sandbox
+PROGRAMS_PER_LANGUAGE = 3
 LANGUAGES = {0: "unknown_language", 1: "python", 2: "cpp", 3: "python3", 4: "java"}
 SOURCES = {0: "unknown_source", 1: "codechef", 2: "codeforces", 3: "hackerearth", 4: "codejam", 5: "atcoder", 6: "aizu"}
 DIFFICULTIES = {
@@ -88,6 +92,20 @@ def first_python3_solution(row: dict) -> str | None:
     return next(iter(python3_programs(row, "solutions")), None)
 
 
+def runnable_programs(row: dict, column: str) -> tuple[str, ...]:
+    """Up to PROGRAMS_PER_LANGUAGE programs per runnable language, Python 3 as is and the others
+    fenced with their language tag, so the sandbox knows what to compile."""
+    python3_programs(row, column)  # the column's shape, checked
+    block = row.get(column) or {}
+    kept: dict[int, list[str]] = {}
+    for language, code in zip(block.get("language") or [], block.get("solution") or []):
+        if language in RUNNABLE and isinstance(code, str) and code.strip():
+            programs = kept.setdefault(language, [])
+            if len(programs) < PROGRAMS_PER_LANGUAGE:
+                programs.append(code if language == PYTHON3 else f"```{RUNNABLE[language]}\n{code.strip()}\n```")
+    return tuple(code for language in RUNNABLE for code in kept.get(language, []))
+
+
 def source_id(row: dict) -> str:
     """`{site}/{name}`: a name alone repeats across sites (and the Hub splits), so the site is part of it."""
     site = row.get("source")
@@ -130,7 +148,8 @@ def normalize(row: dict) -> Problem:
     extras = {
         "difficulty": difficulty_name(row.get("difficulty")),
         "reference_solution": first_python3_solution(row),
-        "incorrect_solutions": tuple(python3_programs(row, "incorrect_solutions")),
+        "correct_solutions": runnable_programs(row, "solutions"),
+        "incorrect_solutions": runnable_programs(row, "incorrect_solutions"),
         "metadata_json": _metadata(row, counts),
     }
     return SPEC.problem(name, require_text(row, "description"), (TestStyle.STDIN, tests, None), **limits, **extras)

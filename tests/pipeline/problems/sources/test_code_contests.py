@@ -23,6 +23,7 @@ def test_good_rows_come_through_and_bad_rows_are_quarantined(result):
         "code_contests/codeforces/1352_A. Sum of Round Numbers",
         "code_contests/codechef/CHEFSUM",
         "code_contests/aizu/CHEFSUM",  # the same name on another site is another problem
+        "code_contests/codeforces/4_A. Twice",
     ]
     assert [(q.row_index, q.record_id, q.field, q.reason) for q in result.quarantine] == [
         (2, "p00001 File Reader", "input_file", "file I/O problems are not supported"),
@@ -47,6 +48,9 @@ def test_codeforces_problem(result):
     assert p.difficulty == "a"
     assert p.reference_solution.startswith("for _ in range(int(input())):")  # first PYTHON3 (language 3)
     assert p.incorrect_solutions == ("print(1)\n",)  # PYTHON3 incorrect solutions are kept
+    # correct programs: Python 3 as is (Python 2 cannot run), C++ fenced with its tag
+    assert p.correct_solutions == (p.reference_solution, "print('second python3 solution')\n",
+                                   "```cpp\n#include <cstdio>\nint main(){}\n```")  # fmt: skip
     assert p.license == "CC-BY-4.0" and p.dataset == "deepmind/code_contests"
     meta = json.loads(p.metadata_json)
     assert meta["test_counts"] == {"public": 1, "private": 1, "generated": 2}
@@ -68,10 +72,17 @@ def test_codechef_problem_without_python3_solution(result):
     assert meta["test_counts"] == {"public": 1, "private": 0, "generated": 0}
 
 
-def test_incorrect_solutions_keep_only_python3(result):
+def test_incorrect_solutions_keep_every_runnable_language(result):
     p = by_id(result)["code_contests/aizu/CHEFSUM"]
-    # language 2 (C++) is dropped: only programs the Python sandbox can run are known-wrong programs
-    assert p.incorrect_solutions == ("a, b = map(int, input().split())\nprint(a - b)\n", "print(5)\n")
+    # Python 3 first, then C++ (language 2) as a fenced block the sandbox compiles
+    assert p.incorrect_solutions == ("a, b = map(int, input().split())\nprint(a - b)\n", "print(5)\n",
+                                     "```cpp\nint main(){}\n```")  # fmt: skip
+
+
+def test_programs_are_capped_per_language():
+    row = {"solutions": {"language": [2] * 5 + [3] * 5, "solution": [f"p{i}" for i in range(10)]}}
+    kept = code_contests.runnable_programs(row, "solutions")
+    assert kept == ("p5", "p6", "p7", "```cpp\np0\n```", "```cpp\np1\n```", "```cpp\np2\n```")
 
 
 @pytest.mark.parametrize("value, name", [(1, "easy"), (5, "hardest"), (6, "external"), (7, "a"), (8, "b"), (28, "v")])

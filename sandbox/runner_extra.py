@@ -1,0 +1,362 @@
+"""The runner's second path: compiled languages (C++17, Java 17), checkers and interactors.
+
+Standard library only, like `runner.py` (which hands requests here and passes itself as `rt`, so
+both share one set of limits, pipes, clean-up and verdict rules). A program is compiled once per
+request by the sandbox user; the build folder is then handed to root and made read-only, so a run
+cannot change what the next test runs. Every test is a fresh `exec` of the program. A checker
+(`checker.py input output answer`, testlib's order and exit codes) runs after the solution is gone,
+as another uid; an interactor (`interactor.py input answer`) talks to the solution through pipes,
+both under limits, and its exit status is the verdict.
+"""
+
+import os
+import re
+import select
+import shutil
+import signal
+import sys
+import time
+
+CHECKER_UID_OFFSET = 10000  # checkers and interactors run as SANDBOX_UID + this: the solution cannot signal them
+COMPILE_CPU_S, COMPILE_WALL_S, COMPILE_MEMORY_MB = 30, 90, 2048
+COMPILE_OUTPUT_BYTES = 16 * 1024
+HELPER_LIMITS = {"time_limit_s": 10.0, "memory_limit_mb": 1024, "output_limit_bytes": 64 << 20}
+TIME_FACTOR = {"python": 1.0, "cpp": 1.0, "java": 2.0}  # Java gets twice the limit, as most judges give it
+JAVA_OPTIONS = (
+    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss64m",
+    "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:CompressedClassSpaceSize=32m",
+)  # fmt: skip
+JAVAC_OPTIONS = ("-J-Xmx512m", *(f"-J{option}" for option in JAVA_OPTIONS if not option.startswith("-Xss")))
+GXX, JAVAC, JAVA = "/usr/bin/g++", "/usr/bin/javac", "/usr/bin/java"
+JAVA_HEAP_MARGIN_MB = 1280  # address space the JVM maps beyond its heap (code cache, metaspace, stacks; measured)
+JAVA_ENV = {"MALLOC_ARENA_MAX": "1"}  # glibc's per-thread 64 MB arenas would need 700 MB more
+_JAVA_CLASS = re.compile(r"public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)")
+_JAVA_MAIN = re.compile(r"class\s+([A-Za-z_$][\w$]*)[^{]*\{(?:(?!\bclass\b).)*?static\s+void\s+main\s*\(", re.S)
+BUILD_DIR = "/tmp/.trajforge-build"
+# A Python helper that raises exits 1, which testlib reads as "wrong answer": a crash is exit 3 (its "fail").
+HELPER_BOOT = (
+    "import runpy, sys, traceback\nsys.argv = sys.argv[1:]\n"
+    "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\nexcept SystemExit:\n    raise\n"
+    "except BaseException:\n    traceback.print_exc()\n    sys.exit(3)\n"
+)
+
+
+def handle(request, rt):
+    language = request.get("language") or "python"
+    if language not in TIME_FACTOR:
+        return {"id": request.get("id"), "compile_error": f"unsupported language {language!r}", "tests": []}
+    shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    try:
+        argv, error = build(request["code"], language, rt)
+        if error is not None:
+            return {"id": request.get("id"), "compile_error": error, "tests": [], "clean": True}
+        limits = dict(request, time_limit_s=float(request["time_limit_s"]) * TIME_FACTOR[language])
+        checker = _helper_argv(request.get("checker"), "checker.py", rt)
+        interactor = _helper_argv(request.get("interactor"), "interactor.py", rt)
+        results = []
+        for index, test in enumerate(request["tests"]):
+            result = run_one(argv, language, limits, test, interactor, rt)
+            if checker and result["status"] == "ok":
+                result["checker"] = run_helper(checker, test, result["stdout"], rt)
+            result["index"] = index
+            results.append(result)
+            if result["status"] != "ok" and (
+                request.get("stop_on_failure") or result["status"] in ("time_limit", "output_limit")
+            ):
+                break  # fmt: skip
+        return {"id": request.get("id"), "compile_error": None, "tests": results,
+                "clean": all(r.pop("clean") for r in results)}  # fmt: skip
+    finally:
+        shutil.rmtree(BUILD_DIR, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------ building
+
+
+def _java_class(code):
+    found = _JAVA_CLASS.search(code) or _JAVA_MAIN.search(code)
+    return found.group(1) if found else "Main"
+
+
+def build(code, language, rt):
+    """(argv of the program, None), or (None, the compiler's message)."""
+    os.mkdir(BUILD_DIR, 0o700)
+    if rt.ISOLATED:
+        os.chown(BUILD_DIR, rt.SANDBOX_UID, rt.SANDBOX_UID)
+    if language == "python":
+        source, compile_argv = "solution.py", [sys.executable, "-c", "import sys; compile(open(sys.argv[1]).read(), "
+                                                                "sys.argv[1], 'exec')", "solution.py"]  # fmt: skip
+        run_argv = [sys.executable, os.path.join(BUILD_DIR, source)]
+    elif language == "cpp":
+        source, compile_argv = "solution.cpp", [GXX, "-std=gnu++17", "-O2", "-pipe", "-o", "solution", "solution.cpp"]
+        run_argv = [os.path.join(BUILD_DIR, "solution")]
+    else:
+        name = _java_class(code)
+        source, compile_argv = f"{name}.java", [JAVAC, *JAVAC_OPTIONS, "-encoding", "UTF-8", "-nowarn", f"{name}.java"]
+        run_argv = [JAVA, *JAVA_OPTIONS, "-cp", BUILD_DIR, name]
+    _write_as_sandbox_user(os.path.join(BUILD_DIR, source), code, rt)
+    status, output = _run_compiler(compile_argv, rt)
+    if status != 0:
+        return None, (output.decode("utf-8", "replace")[-COMPILE_OUTPUT_BYTES:] or f"compiler exited with {status}")
+    _seal(BUILD_DIR, rt)
+    return run_argv, None
+
+
+def _write_as_sandbox_user(path, text, rt):
+    with open(path, "w", encoding="utf-8") as handle_:
+        handle_.write(text)
+    if rt.ISOLATED:
+        os.chown(path, rt.SANDBOX_UID, rt.SANDBOX_UID)
+
+
+def _seal(folder, rt):
+    """Root owns the build from now on; the solution may read and run it, never change it."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            if rt.ISOLATED:
+                os.lchown(path, 0, 0)
+            os.chmod(path, 0o755 if os.path.isdir(path) or os.access(path, os.X_OK) else 0o644)
+    if rt.ISOLATED:
+        os.chown(folder, 0, 0)
+    os.chmod(folder, 0o755)
+
+
+def _run_compiler(argv, rt):
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _exec_child(argv, BUILD_DIR, rt.SANDBOX_UID, {"time_limit_s": COMPILE_CPU_S, "memory_limit_mb":
+                    COMPILE_MEMORY_MB, "output_limit_bytes": 256 << 20}, rt, stdout=write_fd, stderr=write_fd,
+                    extra_env={"TMPDIR": BUILD_DIR, **JAVA_ENV})  # fmt: skip
+    os.close(write_fd)
+    output, deadline = bytearray(), time.monotonic() + COMPILE_WALL_S
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([read_fd], [], [], 0.1)
+        if ready:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            output += chunk[: max(0, 4 * COMPILE_OUTPUT_BYTES - len(output))]
+    os.close(read_fd)
+    rt._kill_group(pid)
+    _, status = os.waitpid(pid, 0)
+    if rt.ISOLATED:
+        rt._kill_sandbox_user_and_clean(os.path.join(rt.WORK_ROOT, "none"), keep=(BUILD_DIR,))
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status), bytes(output) + f"\ncompiler killed by signal {os.WTERMSIG(status)}".encode()
+    return os.WEXITSTATUS(status), bytes(output)
+
+
+def _helper_argv(code, name, rt):
+    if not code:
+        return None
+    path = os.path.join(BUILD_DIR, name)
+    with open(path, "w", encoding="utf-8") as handle_:
+        handle_.write(code)
+    os.chmod(path, 0o644)
+    return [sys.executable, "-c", HELPER_BOOT, path]
+
+
+# ------------------------------------------------------------------------------------ running
+
+
+def _exec_child(argv, work_dir, uid, limits, rt, stdin=None, stdout=None, stderr=None, extra_env=None):
+    """In a forked child: become `uid` under `limits` in `work_dir`, then exec `argv`. Never returns."""
+    try:
+        os.setsid()
+        for source, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
+            if source is not None:
+                os.dup2(source, target)
+        os.closerange(3, 1 << 16)
+        if rt.ISOLATED:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        os.chdir(work_dir)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work_dir, "LANG": "C.UTF-8", **(extra_env or {})}
+        rt._apply_limits(limits)
+        os.execve(argv[0], argv, env)
+    except BaseException as err:  # noqa: BLE001 - report through stderr, never run the parent's code
+        try:
+            os.write(2, f"sandbox: cannot start {argv[0]}: {err!r}".encode())
+        finally:
+            os._exit(127)
+
+
+def _java_limits(limits):
+    """The JVM reserves address space far beyond its heap: its heap is the memory limit instead."""
+    memory = int(limits["memory_limit_mb"])
+    return dict(limits, memory_limit_mb=memory + JAVA_HEAP_MARGIN_MB), [f"-Xmx{memory}m"]
+
+
+def _work_dir(rt, test, uid):
+    work_dir = os.path.join(rt.WORK_ROOT, f"run-{os.getpid()}-{time.monotonic_ns()}")
+    os.mkdir(work_dir, 0o700)
+    stdin_path = os.path.join(work_dir, ".stdin")
+    with open(stdin_path, "w", encoding="utf-8") as handle_:
+        handle_.write(test.get("input", ""))
+    if rt.ISOLATED:
+        os.chown(work_dir, uid, uid)
+        os.chown(stdin_path, uid, uid)
+    return work_dir, stdin_path
+
+
+def run_one(argv, language, limits, test, interactor, rt):
+    if language == "java":
+        limits, heap = _java_limits(limits)
+        argv = [argv[0], heap[0], *argv[1:]]
+    if interactor:
+        return run_interactive(argv, limits, test, interactor, rt)
+    work_dir, stdin_path = _work_dir(rt, test, rt.SANDBOX_UID)
+    out_r, out_w = rt._solution_owned_pipe()
+    err_r, err_w = rt._solution_owned_pipe()
+    res_r, res_w = os.pipe()
+    os.close(res_w)  # an exec'd program reports only through its exit status
+    started = time.monotonic()
+    stdin_fd = os.open(stdin_path, os.O_RDONLY)
+    pid = os.fork()
+    if pid == 0:
+        _exec_child(argv, work_dir, rt.SANDBOX_UID, limits, rt, stdin=stdin_fd, stdout=out_w, stderr=err_w,
+                    extra_env=JAVA_ENV if argv[0] == JAVA else None)  # fmt: skip
+    for fd in (out_w, err_w, stdin_fd):
+        os.close(fd)
+    try:
+        outcome = rt._collect(pid, limits, out_r, err_r, res_r, started)
+        outcome["oom_killed"] = rt._killed_by_oom(outcome["status"])
+    finally:
+        for fd in (out_r, err_r, res_r):
+            os.close(fd)
+        rt._kill_group(pid)
+        clean = _clean(rt, work_dir)
+    return {**rt._classify(outcome, "", dict(limits, style="stdin")), "clean": clean}
+
+
+def _clean(rt, work_dir):
+    if rt.ISOLATED:
+        return rt._kill_sandbox_user_and_clean(work_dir, keep=(BUILD_DIR,))
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return True
+
+
+def run_helper(argv, test, output, rt):
+    """A checker on (input, the program's output, the expected answer), after the solution is gone."""
+    uid = rt.SANDBOX_UID + CHECKER_UID_OFFSET
+    work_dir, stdin_path = _work_dir(rt, test, uid)
+    files = {"output": output, "answer": test.get("answer", "")}
+    for name, text in files.items():
+        with open(os.path.join(work_dir, name), "w", encoding="utf-8") as handle_:
+            handle_.write(text)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _exec_child([*argv, stdin_path, "output", "answer"], work_dir, uid, HELPER_LIMITS, rt,
+                    stdin=os.open(os.devnull, os.O_RDONLY), stdout=write_fd, stderr=write_fd)  # fmt: skip
+    os.close(write_fd)
+    status, message = _wait_reading(pid, read_fd, HELPER_LIMITS["time_limit_s"] * 2 + 1)
+    _clean_helper(rt, uid, work_dir)
+    return _helper_verdict(status, message)
+
+
+def _helper_verdict(status, message):
+    """testlib's exit codes: 0 ok, 1 wrong answer, 2 presentation error, anything else the helper failed."""
+    text = message.decode("utf-8", "replace")[-500:].strip()
+    if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) in (0, 1, 2):
+        return {"accepted": os.WEXITSTATUS(status) == 0, "message": text, "failed": False}
+    return {"accepted": False, "message": f"checker failed ({_describe(status)}): {text}", "failed": True}
+
+
+def _describe(status):
+    if status is None:
+        return "timed out"
+    return f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
+
+
+def _wait_reading(pid, read_fd, wall_s):
+    """(wait status or None on time-out, what the process wrote)."""
+    output, deadline, status = bytearray(), time.monotonic() + wall_s, None
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([read_fd], [], [], 0.05)
+        if ready:
+            chunk = os.read(read_fd, 65536)
+            if chunk:
+                output += chunk[: max(0, 65536 - len(output))]
+                continue
+        waited = os.waitpid(pid, os.WNOHANG)
+        if waited[0] == pid:
+            status = waited[1]
+            break
+    os.close(read_fd)
+    if status is None:
+        rt_kill(pid)
+        os.waitpid(pid, 0)
+    return status, bytes(output)
+
+
+def rt_kill(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _clean_helper(rt, uid, work_dir):
+    if rt.ISOLATED:
+        _kill_uid(rt, uid)
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _kill_uid(rt, uid):
+    helper = os.fork()
+    if helper == 0:
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(helper, 0)
+    rt._reap_zombies()
+
+
+# ------------------------------------------------------------------------------------ interactive
+
+
+def run_interactive(argv, limits, test, interactor, rt):
+    """Solution and interactor joined by two pipes; the interactor's exit status decides."""
+    helper_uid = rt.SANDBOX_UID + CHECKER_UID_OFFSET
+    work_dir, stdin_path = _work_dir(rt, test, rt.SANDBOX_UID)
+    helper_dir, helper_input = _work_dir(rt, test, helper_uid)
+    with open(os.path.join(helper_dir, "answer"), "w", encoding="utf-8") as handle_:
+        handle_.write(test.get("answer", ""))
+    to_solution_r, to_solution_w = os.pipe()
+    to_helper_r, to_helper_w = os.pipe()
+    err_r, err_w = rt._solution_owned_pipe()
+    helper_out_r, helper_out_w = os.pipe()
+    started = time.monotonic()
+    solution = os.fork()
+    if solution == 0:
+        _exec_child(argv, work_dir, rt.SANDBOX_UID, limits, rt, stdin=to_solution_r, stdout=to_helper_w, stderr=err_w,
+                    extra_env=JAVA_ENV if argv[0] == JAVA else None)  # fmt: skip
+    helper = os.fork()
+    if helper == 0:
+        _exec_child([*interactor, helper_input, "answer"], helper_dir, helper_uid, HELPER_LIMITS, rt,
+                    stdin=to_helper_r, stdout=to_solution_w, stderr=helper_out_w)  # fmt: skip
+    for fd in (to_solution_r, to_solution_w, to_helper_r, to_helper_w, err_w, helper_out_w):
+        os.close(fd)
+    wall = float(limits["time_limit_s"]) * 2 + 1
+    outcome = rt._collect(solution, limits, os.open(os.devnull, os.O_RDONLY), err_r, os.open(os.devnull, os.O_RDONLY),
+                          started)  # fmt: skip
+    outcome["oom_killed"] = rt._killed_by_oom(outcome["status"])
+    os.close(err_r)
+    status, message = _wait_reading(helper, helper_out_r, max(1.0, wall - (time.monotonic() - started)) + 2)
+    rt._kill_group(solution)
+    clean = _clean(rt, work_dir)
+    _clean_helper(rt, helper_uid, helper_dir)
+    result = {**rt._classify(outcome, "", dict(limits, style="stdin")), "clean": clean}
+    verdict = _helper_verdict(status, message)
+    if result["status"] == "ok" or (result["status"] == "runtime_error" and not verdict["accepted"]):
+        result["checker"] = verdict  # a solution killed by a closed pipe: the interactor says why
+        result["status"] = "ok"
+    return result

@@ -1,0 +1,40 @@
+"""A time-out is judged once more before it is final: load on the host is not the program's fault.
+The executor here is a scripted stand-in for the sandbox (the logic under test is the host's)."""
+
+from sandbox.verify import Solution, VerifySettings, verify_one
+from schemas import Verdict
+from tests.factories import DOUBLE
+
+TIMED_OUT = {"compile_error": None, "tests": [{"index": 0, "status": "time_limit", "time_s": 3.0, "detail": ""}]}
+
+
+def _ok(problem):
+    return {"compile_error": None, "tests": [{"index": i, "status": "ok", "time_s": 0.1, "stdout": t.output}
+                                             for i, t in enumerate(problem.tests)]}  # fmt: skip
+
+
+class Scripted:
+    size = 1
+
+    def __init__(self, *responses):
+        self.responses, self.calls = list(responses), 0
+
+    def run(self, payload, timeout_s):
+        self.calls += 1
+        return self.responses.pop(0)
+
+
+def test_a_time_out_then_a_pass_is_accepted_after_the_second_run():
+    executor = Scripted(TIMED_OUT, _ok(DOUBLE))
+    result = verify_one(DOUBLE, Solution(DOUBLE.id, "s", "print(1)"), executor)
+    assert result.verdict is Verdict.ACCEPTED and result.attempts == 2 and executor.calls == 2
+
+
+def test_two_time_outs_are_final_and_the_rerun_can_be_turned_off():
+    twice = Scripted(TIMED_OUT, TIMED_OUT)
+    assert verify_one(DOUBLE, Solution(DOUBLE.id, "s", "x"), twice).verdict is Verdict.TIME_LIMIT
+    assert twice.calls == 2
+    once = Scripted(TIMED_OUT)
+    settings = VerifySettings(rerun_time_limit=False)
+    assert verify_one(DOUBLE, Solution(DOUBLE.id, "s", "x"), once, settings).verdict is Verdict.TIME_LIMIT
+    assert once.calls == 1

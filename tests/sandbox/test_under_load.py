@@ -1,0 +1,30 @@
+"""Issue #19: limits that do not depend on load. With every core busy burning CPU, the reference
+solutions of the project's own suites (HumanEval, the embedded stdin set) get no time-out: CPU time,
+not wall time, decides the limit, and a time-out is judged once more before it is final."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.problems.sources import humaneval, stdio_builtin
+from pipeline.verification.files import verify_references
+from schemas import Verdict
+
+pytestmark = [pytest.mark.slow, pytest.mark.docker]
+
+
+def test_references_get_no_false_time_outs_with_every_core_busy(docker_pool):
+    problems = [stdio_builtin.normalize(row) for row in stdio_builtin.package_rows()]
+    problems += [humaneval.normalize(row) for row in humaneval.package_rows()]
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        results = verify_references(problems, docker_pool, docker_pool.size, log=lambda _: None)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    timed_out = [r.problem_id for r in results if r.verdict is Verdict.TIME_LIMIT]
+    assert len(results) == len(problems) and timed_out == []
+    assert {r.verdict for r in results} == {Verdict.ACCEPTED}
