@@ -21,6 +21,7 @@ from pipeline.strength.testsets import verify_with_sets
 from sandbox.verify import Executor, Solution, VerifySettings, verify_all
 from schemas import Problem, Trajectory, Verdict, Verification
 from schemas.atomic import atomic_write_text
+from schemas.validate import LANGUAGES
 
 VERDICTS = {v.value for v in Verdict}
 
@@ -66,7 +67,7 @@ def read_solutions(
                 rejected.append(Rejected(first[0], solution_id, "solution_id", f"duplicate key (also row {index})"))
             rejected.append(Rejected(index, solution_id, "solution_id", "duplicate (problem_id, solution_id) key"))
         else:
-            solution = Solution(problems[problem_key].id, solution_id, row["code"])
+            solution = Solution(problems[problem_key].id, solution_id, row["code"], row.get("language"))
             accepted[(problem_key, solution_id)] = (index, solution)
     pairs = [(key[0], solution) for key, (_, solution) in sorted(accepted.items(), key=lambda kv: kv[1][0])]
     return pairs, sorted(rejected, key=lambda r: r.row_index)
@@ -81,6 +82,9 @@ def _solution_problem(row, problem_key, solution_id, problems, quarantined) -> t
     code = row.get("code")
     if not isinstance(code, str) or not code.strip():
         return "code", "missing or empty" if code in (None, "") else f"must be a string, got {type(code).__name__}"
+    language = row.get("language")
+    if language is not None and language not in LANGUAGES:
+        return "language", f"must be one of {LANGUAGES} or absent, got {language!r}"
     if problem_key in quarantined:
         return "problem_id", f"problem {problem_key!r} was quarantined: {quarantined[problem_key]}"
     if problem_key not in problems:
@@ -95,7 +99,8 @@ def verdict_check(problem: Problem, solution: Solution, settings: VerifySettings
     check differs from the current one is stale and verified again."""
     payload = json.dumps([solution.code, [[t.input, t.output] for t in problem.tests], problem.test_style.value,
                           problem.fn_name, problem.time_limit_s, problem.memory_limit_mb,
-                          settings.tolerance.abs_tol, settings.tolerance.rel_tol])  # fmt: skip
+                          settings.tolerance.abs_tol, settings.tolerance.rel_tol, solution.language, problem.language,
+                          problem.checker, problem.interactor])  # fmt: skip
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

@@ -138,3 +138,18 @@ def test_unreachable_docker_engine_is_a_clear_error(tmp_path):
     assert done.returncode == 3
     assert "Docker engine is not reachable" in done.stderr and "--backend process" in done.stderr
     assert not (tmp_path / "V.jsonl").exists()
+
+
+def test_a_solution_row_language_outside_the_sandbox_languages_is_rejected_naming_the_field(tmp_path):
+    import json
+
+    from pipeline.verification.files import read_solutions
+    from tests.factories import DOUBLE
+
+    path = tmp_path / "s.jsonl"
+    rows = [{"problem_id": DOUBLE.id, "solution_id": "a", "code": "print(1)", "language": "rust"},
+            {"problem_id": DOUBLE.id, "solution_id": "b", "code": "int main(){}", "language": "cpp"}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    accepted, rejected = read_solutions(path, {DOUBLE.id: DOUBLE})
+    assert [(r.field, "rust" in r.reason) for r in rejected] == [("language", True)]
+    assert [(s.solution_id, s.language) for _, s in accepted] == [("b", "cpp")]
