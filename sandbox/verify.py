@@ -114,6 +114,8 @@ def judge_response(
         return Verification(
             problem.id, solution_id, Verdict.SYNTAX_ERROR, 0, len(problem.tests), round(elapsed, 4), (detail,), attempts
         )
+    if problem.float_tolerance is not None:  # the problem's own (a statement that says "within 1e-4")
+        tol = Tolerance(problem.float_tolerance, problem.float_tolerance)
     tests = tuple(judge_test(problem, result, tol) for result in response["tests"])
     if any(t.verdict is Verdict.SANDBOX_ERROR for t in tests):
         raise SandboxFault(f"{problem.id}/{solution_id}: sandbox set-up failed in a test")

@@ -65,8 +65,11 @@ def _schema(record_type: type, large: tuple[str, ...] = (), types: dict[str, pa.
 PROBLEM_SCHEMA = _schema(
     Problem,
     large=("statement", "starter_code", "reference_solution", "metadata_json", "checker", "interactor"),
-    types={"tests": pa.large_list(_TEST_CASE), "incorrect_solutions": pa.large_list(pa.large_string()),
-           "correct_solutions": pa.large_list(pa.large_string())},  # fmt: skip
+    types={
+        "tests": pa.large_list(_TEST_CASE),
+        "incorrect_solutions": pa.large_list(pa.large_string()),
+        "correct_solutions": pa.large_list(pa.large_string()),
+    },  # fmt: skip
 )
 TRAJECTORY_SCHEMA = _schema(Trajectory, large=("reasoning", "answer", "code"))
 VERIFICATION_SCHEMA = _schema(Verification, types={"tests": pa.list_(_TEST_RESULT)})

@@ -88,6 +88,7 @@ class Problem:
     checker: str | None = None  # Python checker (argv: input output answer; exit 0 accepts), for many-answer problems
     interactor: str | None = None  # Python interactor (argv: input answer; its stdin/stdout joined to the solution's)
     interactive: bool = False  # judged only through its interactor, never as a plain stdin problem
+    float_tolerance: float | None = None  # abs and rel tolerance of its numeric tokens; None: the run's (1e-6)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,8 @@ def _check_problem(p: Problem) -> None:
     _require(p.language in LANGUAGES, "language", f"must be one of {LANGUAGES}, got {p.language!r}")
     _require(not p.interactive or bool(p.interactor and p.interactor.strip()), "interactor",
              "an interactive problem needs its interactor: it cannot be judged as a stdin problem")  # fmt: skip
+    tolerance = p.float_tolerance
+    _require(tolerance is None or 0 <= tolerance <= 1, "float_tolerance", f"must be in [0, 1], got {tolerance}")
     for name in ("checker", "interactor"):
         program = getattr(p, name)
         _require(program is None or (bool(program.strip()) and TestStyle(p.test_style) is TestStyle.STDIN), name,

@@ -100,7 +100,7 @@ def verdict_check(problem: Problem, solution: Solution, settings: VerifySettings
     payload = json.dumps([solution.code, [[t.input, t.output] for t in problem.tests], problem.test_style.value,
                           problem.fn_name, problem.time_limit_s, problem.memory_limit_mb,
                           settings.tolerance.abs_tol, settings.tolerance.rel_tol, solution.language, problem.language,
-                          problem.checker, problem.interactor])  # fmt: skip
+                          problem.checker, problem.interactor, problem.float_tolerance])  # fmt: skip
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

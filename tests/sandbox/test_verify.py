@@ -1,4 +1,5 @@
-"""A time-out is judged once more before it is final: load on the host is not the program's fault.
+"""The host side of verification: a time-out is judged once more before it is final (load on the host is
+not the program's fault), and a problem's own float tolerance.
 The executor here is a scripted stand-in for the sandbox (the logic under test is the host's)."""
 
 from sandbox.verify import Solution, VerifySettings, verify_one
@@ -38,3 +39,15 @@ def test_two_time_outs_are_final_and_the_rerun_can_be_turned_off():
     settings = VerifySettings(rerun_time_limit=False)
     assert verify_one(DOUBLE, Solution(DOUBLE.id, "s", "x"), once, settings).verdict is Verdict.TIME_LIMIT
     assert once.calls == 1
+
+
+def test_a_problems_own_float_tolerance_replaces_the_runs():
+    from dataclasses import replace
+
+    from schemas import TestCase
+
+    pi = replace(DOUBLE, tests=(TestCase("\n", "3.14159\n"),))
+    answer = {"compile_error": None, "tests": [{"index": 0, "status": "ok", "time_s": 0.1, "stdout": "3.141\n"}]}
+    assert verify_one(pi, Solution(pi.id, "s", "x"), Scripted(answer)).verdict is Verdict.WRONG_ANSWER
+    loose = replace(pi, float_tolerance=1e-3)
+    assert verify_one(loose, Solution(pi.id, "s", "x"), Scripted(answer)).verdict is Verdict.ACCEPTED
