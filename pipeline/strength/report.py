@@ -1,7 +1,8 @@
 """Test strength per problem and per source: the columns `test_strength` writes and the card shows.
 
 Per problem, for its own tests and (where made) its amplified tests:
-- `reference_accepted`: the reference passes (a known-correct program accepted: the TPR's count);
+- `reference_accepted`: the reference passes, and `correct_accepted` of the source's other correct
+  programs (CodeContests `solutions`, in any language the sandbox runs) pass: the TPR's counts;
 - mutation score: reference mutants rejected / mutants that are not likely equivalent (a mutant
   both sets accept is left out; without amplified tests every mutant counts, a lower bound);
 - wrong programs rejected (the TNR's count). Wrong programs are the source's labelled
@@ -23,6 +24,7 @@ STRENGTH_SCHEMA = {
     "amplified_tests": pl.Int32, "reference_accepted": pl.Boolean, "mutants": pl.Int32,
     "mutants_non_equivalent": pl.Int32, "mutants_killed": pl.Int32, "mutants_killed_amplified": pl.Int32,
     "wrong_programs": pl.Int32, "wrong_rejected": pl.Int32, "wrong_rejected_amplified": pl.Int32,
+    "correct_programs": pl.Int32, "correct_accepted": pl.Int32,
 }  # fmt: skip
 
 
@@ -32,9 +34,10 @@ def problem_row(
     mutants: ProblemStrength | None,
     amplified_mutants: ProblemStrength | None,
     wrong: Mapping[str, tuple[str, str | None]],
+    right: Mapping[str, str] | None = None,
 ) -> dict:
     """One problem's row. `wrong`: each known-wrong program's verdict under (own tests, amplified
-    tests or None)."""
+    tests or None); `right`: each other known-correct program's verdict under the own tests."""
     row = {"problem_id": problem.id, "source": problem.source, "tests_from": _origin(problem),
            "tests": len(problem.tests), "amplified_tests": len(amplified.tests) if amplified else None}  # fmt: skip
     row["reference_accepted"] = mutants.reference_accepted if mutants else None
@@ -42,6 +45,8 @@ def problem_row(
     row["wrong_programs"] = len(wrong)
     row["wrong_rejected"] = sum(own in KILLED for own, _ in wrong.values())
     row["wrong_rejected_amplified"] = sum(amp in KILLED for _, amp in wrong.values()) if amplified else None
+    row["correct_programs"] = len(right or {})
+    row["correct_accepted"] = sum(v == Verdict.ACCEPTED.value for v in (right or {}).values())
     return row
 
 
@@ -86,8 +91,10 @@ def by_source(rows: pl.DataFrame) -> pl.DataFrame:
     with_total = pl.concat([rows, rows.with_columns(pl.lit("total").alias("source"))])
     sums = with_total.group_by("source", maintain_order=True).agg(
         pl.len().alias("problems"),
-        pl.col("reference_accepted").is_not_null().sum().alias("references"),
-        pl.col("reference_accepted").sum().alias("references_accepted"),
+        (pl.col("reference_accepted").is_not_null().sum() + pl.col("correct_programs").fill_null(0).sum())
+        .alias("references"),
+        (pl.col("reference_accepted").sum() + pl.col("correct_accepted").fill_null(0).sum())
+        .alias("references_accepted"),
         pl.col("amplified_tests").is_not_null().sum().alias("amplified"),
         *(pl.col(c).sum() for c in ("mutants_non_equivalent", "mutants_killed", "wrong_programs", "wrong_rejected")),
         pl.col("mutants_killed_amplified").sum(),
@@ -115,4 +122,4 @@ def read_strength(layout, shards: Sequence[str]) -> pl.DataFrame | None:
     left out); None when there are none."""
     keys = [key for key in shards if layout.manifest_file("test_strength", key).exists()]
     frames = [pl.read_parquet(path) for path in layout.manifest_paths("test_strength", keys)]
-    return pl.concat(frames) if frames else None
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None  # older shards lack later columns

@@ -177,6 +177,8 @@ def measure_shard(
     own_mutants = {r.problem_id: r for r in measure(tested, executor, workers, settings)}
     amp_mutants = {r.problem_id: r for r in measure(made, executor, workers, settings)}
     programs = [Solution(p.id, f"incorrect-{i}", code) for p in tested for i, code in enumerate(p.incorrect_solutions)]
+    programs += [Solution(p.id, f"correct-{i}", code) for p in tested for i, code in enumerate(p.correct_solutions)
+                 if code != p.reference_solution]  # fmt: skip
     tested_ids = {p.id for p in tested}
     programs += [Solution(t.problem_id, t.id, t.code) for t in samples if t.problem_id in tested_ids]
     own = _verdicts({p.id: p for p in tested}, programs, executor, workers)
@@ -187,9 +189,11 @@ def measure_shard(
         theirs = amp.get(problem.id, {}) if problem.id in amplified else None
         wrong = {sid: (v.value, theirs[sid].value if theirs else None) for sid, v in mine.items()
                  if sid.startswith("incorrect-")}  # fmt: skip
-        wrong |= wrong_samples({s: v for s, v in mine.items() if not s.startswith("incorrect-")}, theirs)
+        right = {sid: v.value for sid, v in mine.items() if sid.startswith("correct-")}
+        samples = {s: v for s, v in mine.items() if not s.startswith(("incorrect-", "correct-"))}
+        wrong |= wrong_samples(samples, theirs)
         rows.append(problem_row(problem, amplified.get(problem.id), own_mutants.get(problem.id),
-                                amp_mutants.get(problem.id), wrong))  # fmt: skip
+                                amp_mutants.get(problem.id), wrong, right))  # fmt: skip
     return frame(rows)
 
 

@@ -6,11 +6,13 @@ from schemas import Verdict
 from tests.factories import ADD_AMPLIFIED, ADD_OWN
 
 
-def row(pid, source, accepted, mutants, killed, killed_amp, wrong, rejected, rejected_amp, amplified_tests=None):
+def row(pid, source, accepted, mutants, killed, killed_amp, wrong, rejected, rejected_amp, amplified_tests=None,
+        correct=0, correct_accepted=0):  # fmt: skip
     return {"problem_id": pid, "source": source, "tests_from": "source", "tests": 3, "amplified_tests": amplified_tests,
             "reference_accepted": accepted, "mutants": mutants, "mutants_non_equivalent": mutants,
             "mutants_killed": killed, "mutants_killed_amplified": killed_amp, "wrong_programs": wrong,
-            "wrong_rejected": rejected, "wrong_rejected_amplified": rejected_amp}  # fmt: skip
+            "wrong_rejected": rejected, "wrong_rejected_amplified": rejected_amp, "correct_programs": correct,
+            "correct_accepted": correct_accepted}  # fmt: skip
 
 
 def test_rates_per_source_and_in_total():
@@ -46,3 +48,14 @@ def test_a_teacher_sample_is_known_wrong_only_when_the_amplified_tests_reject_it
     amplified = {"s1": Verdict.ACCEPTED, "s2": Verdict.WRONG_ANSWER, "s3": Verdict.WRONG_ANSWER}
     assert wrong_samples(own, amplified) == {"s2": ("accepted", "wrong_answer"), "s3": ("wrong_answer", "wrong_answer")}
     assert wrong_samples(own, None) == {}
+
+
+def test_other_correct_programs_count_in_the_tpr():
+    rows = frame([
+        row("c/1", "c", True, None, None, None, 0, 0, None, correct=3, correct_accepted=2),  # C++ and Java programs
+        row("c/2", "c", None, None, None, None, 0, 0, None, correct=2, correct_accepted=2),  # no Python reference
+    ])  # fmt: skip
+    (c,) = [r for r in by_source(rows).to_dicts() if r["source"] == "c"]
+    assert c["tpr"] == round(5 / 6, 4)  # (1 reference + 2 + 2) accepted of (1 + 3 + 2)
+    made = problem_row(ADD_OWN, None, None, None, {}, {"correct-1": "accepted", "correct-2": "wrong_answer"})
+    assert (made["correct_programs"], made["correct_accepted"]) == (2, 1)
