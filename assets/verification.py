@@ -16,6 +16,7 @@ from pipeline.orchestration.resources import SandboxResource, TrajforgeStorage
 from pipeline.strength.settings import tests_recipe
 from pipeline.strength.testsets import sets_to_run
 from pipeline.verification.files import verify_references, verify_trajectories
+from pipeline.verification.limits import calibrate, reference_times
 from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, write_parquet
 
 
@@ -127,6 +128,11 @@ def verification(
     }
     amplified = read_test_sets(layout, "amplified", shard, context.log.warning)
     synthesized = read_test_sets(layout, "synthesized", shard, context.log.warning)
+    raised: list[dict] = []
+    if layout.reference_verification_file().exists():  # limits calibrated on this host (reference times)
+        timed = reference_times(read_parquet(layout.reference_verification_file(), Verification))
+        problems, raised = calibrate(problems, timed)
+        amplified, _ = calibrate(amplified, timed)
     sets = {pid: sets_to_run(p, amplified.get(pid), synthesized.get(pid), use) for pid, p in problems.items()}
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
@@ -145,6 +151,8 @@ def verification(
                 [{"tests": k, "problems": n} for k, n in used.most_common()], ["tests", "problems"]
             ),  # fmt: skip
             "per_profile": _pass_rates(results, lambda r: profile_of[r.solution_id], "profile"),
+            "time_limits_raised": len(raised),
+            "raised_limits": md.table(raised[:50], ["problem_id", "source_limit_s", "reference_s", "time_limit_s"]),
         }
     )
 

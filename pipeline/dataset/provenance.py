@@ -187,8 +187,10 @@ LIMITATIONS = """## Known limitations
 - "Verified" means the extracted final program passed the tests listed for its problem in the sandbox
   (own tests, and amplified ones where `tests.use` says so). Tests can still miss wrong programs: see
   Test strength for how often they do, per source.
-- Only Python answers are run; problems whose sources ship no tests are kept out of `default` unless
-  the tests stage synthesized tests for them (two independent teacher samples had to agree).
+- The teachers are asked for Python, and a row's answer is judged as Python unless its final block
+  is tagged C++ or Java (the sandbox runs those too). Problems whose sources ship no tests are kept
+  out of `default` unless the tests stage synthesized tests for them (two independent teacher
+  samples had to agree).
 - Teacher samples are whatever the teacher wrote: reasoning text is not checked, only the final code.
 - Licenses are the sources' own (LICENSE.md); check them before reuse.
 """

@@ -111,7 +111,9 @@ def gather_provenance(
     verification = {
         "sandbox": f"Docker image `{image_tag()}` (id `{image_id(image_tag()) or 'not built on this host'}`; "
         "network off, read-only root, per-test rlimits, unprivileged uid)",
-        "limits": "each problem's own time and memory limits (stdin tests: CPU time; 2x + 1 s wall)",
+        "limits": "each problem's own time and memory limits, the time limit raised to 3x its reference's slowest "
+        "test + 0.5 s on the judging host where that is more; CPU time decides (wall: 2x + 1 s), and a time-out "
+        "is judged twice before it is final",
         "tests run": f"`tests.use: {tests_recipe(recipe_path).use}` (own tests, amplified tests, or both)",
         "reference pass rates": "per source in the Sources table above; test strength in Test strength",
     }
