@@ -22,8 +22,10 @@ import docker.errors
 RUNNER = Path(__file__).with_name("runner.py")
 RUNNER_FILES = (RUNNER, Path(__file__).with_name("runner_extra.py"))  # copied next to each other
 IMAGE_REPO = "trajforge-sandbox"
-BASE_IMAGE = "trajforge-sandbox-base:bookworm-polyglot"
-LANGUAGE_PACKAGES = ("python3", "g++", "openjdk-17-jdk-headless")  # Python 3.11, g++ 12 (C++17), Java 17
+# Python 3.11, g++ 12 (C++17), Java 17, PyPy 3.9 (an optional Python runtime)
+LANGUAGE_PACKAGES = ("python3", "g++", "openjdk-17-jdk-headless", "pypy3")
+# the base's tag names its packages: a changed list builds a new base, never reuses a stale one
+BASE_IMAGE = f"trajforge-sandbox-base:bookworm-{hashlib.sha256(' '.join(LANGUAGE_PACKAGES).encode()).hexdigest()[:8]}"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RUNNER_PATH_IN_IMAGE = "/opt/trajforge/runner.py"
 

@@ -1,4 +1,4 @@
-"""The runner's second path: compiled languages (C++17, Java 17), checkers and interactors.
+"""The runner's second path: compiled languages (C++17, Java 17), PyPy 3, checkers and interactors.
 
 Standard library only, like `runner.py` (which hands requests here and passes itself as `rt`, so
 both share one set of limits, pipes, clean-up and verdict rules). A program is compiled once per
@@ -21,13 +21,13 @@ CHECKER_UID_OFFSET = 10000  # checkers and interactors run as SANDBOX_UID + this
 COMPILE_CPU_S, COMPILE_WALL_S, COMPILE_MEMORY_MB = 30, 90, 2048
 COMPILE_OUTPUT_BYTES = 16 * 1024
 HELPER_LIMITS = {"time_limit_s": 10.0, "memory_limit_mb": 1024, "output_limit_bytes": 64 << 20}
-TIME_FACTOR = {"python": 1.0, "cpp": 1.0, "java": 2.0}  # Java gets twice the limit, as most judges give it
+TIME_FACTOR = {"python": 1.0, "pypy": 1.0, "cpp": 1.0, "java": 2.0}  # Java gets twice the limit, as most judges give it
 JAVA_OPTIONS = (
     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss64m",
     "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:CompressedClassSpaceSize=32m",
 )  # fmt: skip
 JAVAC_OPTIONS = ("-J-Xmx512m", *(f"-J{option}" for option in JAVA_OPTIONS if not option.startswith("-Xss")))
-GXX, JAVAC, JAVA = "/usr/bin/g++", "/usr/bin/javac", "/usr/bin/java"
+GXX, JAVAC, JAVA, PYPY = "/usr/bin/g++", "/usr/bin/javac", "/usr/bin/java", "/usr/bin/pypy3"
 JAVA_HEAP_MARGIN_MB = 1280  # address space the JVM maps beyond its heap (code cache, metaspace, stacks; measured)
 JAVA_ENV = {"MALLOC_ARENA_MAX": "1"}  # glibc's per-thread 64 MB arenas would need 700 MB more
 _JAVA_CLASS = re.compile(r"public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)")
@@ -83,10 +83,11 @@ def build(code, language, rt):
     os.mkdir(BUILD_DIR, 0o700)
     if rt.ISOLATED:
         os.chown(BUILD_DIR, rt.SANDBOX_UID, rt.SANDBOX_UID)
-    if language == "python":
-        source, compile_argv = "solution.py", [sys.executable, "-c", "import sys; compile(open(sys.argv[1]).read(), "
-                                                                "sys.argv[1], 'exec')", "solution.py"]  # fmt: skip
-        run_argv = [sys.executable, os.path.join(BUILD_DIR, source)]
+    if language in ("python", "pypy"):
+        interpreter = sys.executable if language == "python" else PYPY
+        source = "solution.py"
+        compile_argv = [interpreter, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", source]
+        run_argv = [interpreter, os.path.join(BUILD_DIR, source)]
     elif language == "cpp":
         source, compile_argv = "solution.cpp", [GXX, "-std=gnu++17", "-O2", "-pipe", "-o", "solution", "solution.cpp"]
         run_argv = [os.path.join(BUILD_DIR, "solution")]

@@ -31,7 +31,7 @@ from schemas.records import (
 # Bounds of per-problem limits: beyond them a value is a typo (1e9 s would hang a run), not a limit.
 MAX_TIME_LIMIT_S = 60.0
 MAX_MEMORY_LIMIT_MB = 16_384
-LANGUAGES = ("python", "cpp", "java")  # what the sandbox compiles and runs (sandbox/runner_extra.py)
+LANGUAGES = ("python", "pypy", "cpp", "java")  # what the sandbox compiles and runs (sandbox/runner_extra.py)
 
 THINK_TAGS = ("<think>", "</think>")
 

@@ -53,6 +53,9 @@ def test_the_row_language_wins_and_a_java_class_of_any_name_runs(pool):
     java = "class Anything { public static void main(String[] a) { System.out.print(8); } }"
     assert _verify(pool, problem, java, language="java").verdict is Verdict.ACCEPTED
     assert _verify(pool, problem, "print(8)", language="python").verdict is Verdict.ACCEPTED
+    on_pypy = "import platform\nprint(8 if platform.python_implementation() == 'PyPy' else 0)"
+    assert _verify(pool, problem, on_pypy, language="pypy").verdict is Verdict.ACCEPTED
+    assert _verify(pool, problem, on_pypy, language="python").verdict is Verdict.WRONG_ANSWER
 
 
 CHECKER = """import sys
