@@ -14,10 +14,14 @@ programs of each runnable language (Python 3, C++, Java) are kept as `correct_so
 validate the tests: TPR) and `incorrect_solutions` (known-wrong: a test set that accepts one is
 weak); a C++ or Java program is stored as a fenced block with its language tag. Problems that read or
 write named files (`input_file`/`output_file`) are quarantined: the sandbox only speaks
-stdin/stdout. Difficulty 0 (UNKNOWN_DIFFICULTY) -> None.
+stdin/stdout. Difficulty 0 (UNKNOWN_DIFFICULTY) -> None. A statement with an "Interaction" section
+is an interactive problem: CodeContests ships no interactor, so it is marked `interactive` and
+quarantined by validation (its tests are not stdin tests, and judging them as such would be a guess).
 """
 
 from __future__ import annotations
+
+import re
 
 from pipeline.problems.sources.base import MalformedRow, SourceSpec, require_text
 from pipeline.problems.sources.tests_format import metadata_json, paired, problem_default, stdin_text
@@ -27,6 +31,7 @@ HUB_PATH = "deepmind/code_contests"
 LICENSE = "CC-BY-4.0"
 TEST_COLUMNS = ("public_tests", "private_tests", "generated_tests")
 PYTHON3 = 3
+INTERACTION = re.compile(r"^\s*Interaction\s*$", re.M)  # Codeforces' section heading of interactive problems
 RUNNABLE = {3: "python", 2: "cpp", 4: "java"}  # Python 2 (1) cannot run in the sandbox
 PROGRAMS_PER_LANGUAGE = 3
 LANGUAGES = {0: "unknown_language", 1: "python", 2: "cpp", 3: "python3", 4: "java"}
@@ -151,6 +156,7 @@ def normalize(row: dict) -> Problem:
         "correct_solutions": runnable_programs(row, "solutions"),
         "incorrect_solutions": runnable_programs(row, "incorrect_solutions"),
         "metadata_json": _metadata(row, counts),
+        "interactive": bool(INTERACTION.search(row.get("description") or "")),
     }
     return SPEC.problem(name, require_text(row, "description"), (TestStyle.STDIN, tests, None), **limits, **extras)
 

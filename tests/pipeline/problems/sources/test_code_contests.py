@@ -101,6 +101,7 @@ def test_in_memory_malformed_rows():
         {**good, "name": "Y", "time_limit": None, "memory_limit_bytes": None, "private_tests": None},
         {**good, "source": 99},
         {**good, "incorrect_solutions": "not a struct"},
+        {**good, "description": "Guess the number.\n\nInteraction\n\nPrint ? x to ask."},
     ]
     out = normalize_rows(code_contests.SPEC, rows)
     assert len(out.problems) == 2
@@ -111,5 +112,6 @@ def test_in_memory_malformed_rows():
         (4, "private_tests"),
         (6, "source"),
         (7, "incorrect_solutions"),
+        (8, "interactor"),  # an interactive problem: CodeContests ships no interactor to judge it with
     ]
     assert (out.problems[1].time_limit_s, out.problems[1].memory_limit_mb) == (6.0, 512)
