@@ -274,12 +274,12 @@ def _parse_report(raw, nonce):
     return report
 
 
-def _as_sandbox_user(action):
+def _as_sandbox_user(action, uid=SANDBOX_UID):
     helper = os.fork()
     if helper == 0:
         try:
-            os.setgid(SANDBOX_UID)
-            os.setuid(SANDBOX_UID)
+            os.setgid(uid)
+            os.setuid(uid)
             action()
         except OSError:
             pass

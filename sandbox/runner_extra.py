@@ -131,22 +131,14 @@ def _run_compiler(argv, rt):
                     COMPILE_MEMORY_MB, "output_limit_bytes": 256 << 20}, rt, stdout=write_fd, stderr=write_fd,
                     extra_env={"TMPDIR": BUILD_DIR, **JAVA_ENV})  # fmt: skip
     os.close(write_fd)
-    output, deadline = bytearray(), time.monotonic() + COMPILE_WALL_S
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([read_fd], [], [], 0.1)
-        if ready:
-            chunk = os.read(read_fd, 65536)
-            if not chunk:
-                break
-            output += chunk[: max(0, 4 * COMPILE_OUTPUT_BYTES - len(output))]
-    os.close(read_fd)
-    rt._kill_group(pid)
-    _, status = os.waitpid(pid, 0)
-    if rt.ISOLATED:
-        rt._kill_sandbox_user_and_clean(os.path.join(rt.WORK_ROOT, "none"), keep=(BUILD_DIR,))
+    status, output = _wait_reading(pid, read_fd, COMPILE_WALL_S, rt, cap=4 * COMPILE_OUTPUT_BYTES)
+    if rt.ISOLATED:  # the compiler's helpers (cc1plus, as, ld) too
+        rt._kill_sandbox_user_and_clean(BUILD_DIR, keep=(BUILD_DIR,))
+    if status is None:
+        return -1, output + f"\ncompiler stopped after {COMPILE_WALL_S} s".encode()
     if os.WIFSIGNALED(status):
-        return -os.WTERMSIG(status), bytes(output) + f"\ncompiler killed by signal {os.WTERMSIG(status)}".encode()
-    return os.WEXITSTATUS(status), bytes(output)
+        return -os.WTERMSIG(status), output + f"\ncompiler killed by signal {os.WTERMSIG(status)}".encode()
+    return os.WEXITSTATUS(status), output
 
 
 def _helper_argv(code, name, rt):
@@ -254,7 +246,7 @@ def run_helper(argv, test, output, rt):
         _exec_child([*argv, stdin_path, "output", "answer"], work_dir, uid, HELPER_LIMITS, rt,
                     stdin=os.open(os.devnull, os.O_RDONLY), stdout=write_fd, stderr=write_fd)  # fmt: skip
     os.close(write_fd)
-    status, message = _wait_reading(pid, read_fd, HELPER_LIMITS["time_limit_s"] * 2 + 1)
+    status, message = _wait_reading(pid, read_fd, HELPER_LIMITS["time_limit_s"] * 2 + 1, rt)
     _clean_helper(rt, uid, work_dir)
     return _helper_verdict(status, message)
 
@@ -273,52 +265,34 @@ def _describe(status):
     return f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
 
 
-def _wait_reading(pid, read_fd, wall_s):
-    """(wait status or None on time-out, what the process wrote)."""
-    output, deadline, status = bytearray(), time.monotonic() + wall_s, None
+def _wait_reading(pid, read_fd, wall_s, rt, cap=65536):
+    """(wait status, or None when it ran past `wall_s` and was killed; the first `cap` bytes it wrote)."""
+    output, deadline, status, reading = bytearray(), time.monotonic() + wall_s, None, True
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([read_fd], [], [], 0.05)
-        if ready:
+        if reading and select.select([read_fd], [], [], 0.05)[0]:
             chunk = os.read(read_fd, 65536)
+            output += chunk[: max(0, cap - len(output))]
+            reading = bool(chunk)
             if chunk:
-                output += chunk[: max(0, 65536 - len(output))]
                 continue
         waited = os.waitpid(pid, os.WNOHANG)
         if waited[0] == pid:
             status = waited[1]
             break
+        if not reading:
+            time.sleep(0.01)  # its output is closed, it has not exited yet
     os.close(read_fd)
     if status is None:
-        rt_kill(pid)
+        rt._kill_group(pid)
         os.waitpid(pid, 0)
     return status, bytes(output)
 
 
-def rt_kill(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def _clean_helper(rt, uid, work_dir):
     if rt.ISOLATED:
-        _kill_uid(rt, uid)
+        rt._as_sandbox_user(lambda: os.kill(-1, signal.SIGKILL), uid)  # every process of the helper's uid
+        rt._reap_zombies()
     shutil.rmtree(work_dir, ignore_errors=True)
-
-
-def _kill_uid(rt, uid):
-    helper = os.fork()
-    if helper == 0:
-        try:
-            os.setgid(uid)
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
-        os._exit(0)
-    os.waitpid(helper, 0)
-    rt._reap_zombies()
 
 
 # ------------------------------------------------------------------------------------ interactive
@@ -347,11 +321,12 @@ def run_interactive(argv, limits, test, interactor, rt):
     for fd in (to_solution_r, to_solution_w, to_helper_r, to_helper_w, err_w, helper_out_w):
         os.close(fd)
     wall = float(limits["time_limit_s"]) * 2 + 1
-    outcome = rt._collect(solution, limits, os.open(os.devnull, os.O_RDONLY), err_r, os.open(os.devnull, os.O_RDONLY),
-                          started)  # fmt: skip
+    out_none, res_none = os.open(os.devnull, os.O_RDONLY), os.open(os.devnull, os.O_RDONLY)  # its stdout: the pipe
+    outcome = rt._collect(solution, limits, out_none, err_r, res_none, started)
     outcome["oom_killed"] = rt._killed_by_oom(outcome["status"])
-    os.close(err_r)
-    status, message = _wait_reading(helper, helper_out_r, max(1.0, wall - (time.monotonic() - started)) + 2)
+    for fd in (out_none, err_r, res_none):
+        os.close(fd)
+    status, message = _wait_reading(helper, helper_out_r, max(1.0, wall - (time.monotonic() - started)) + 2, rt)
     rt._kill_group(solution)
     clean = _clean(rt, work_dir)
     _clean_helper(rt, helper_uid, helper_dir)

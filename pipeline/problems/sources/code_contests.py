@@ -83,14 +83,18 @@ def memory_limit_megabytes(value) -> int:
     return megabytes if megabytes > 0 else problem_default("memory_limit_mb")
 
 
-def python3_programs(row: dict, column: str) -> list[str]:
-    """The PYTHON3 programs of a `{"language": [...], "solution": [...]}` column (Python 2 and other
-    languages cannot run in the Python sandbox)."""
+def _programs(row: dict, column: str) -> list[tuple[int, str]]:
+    """(language id, code) of a `{"language": [...], "solution": [...]}` column, empty code left out."""
     block = row.get(column) or {}
     if not isinstance(block, dict):
         raise MalformedRow(column, f"must be a struct with language/solution lists, got {type(block).__name__}")
     pairs = zip(block.get("language") or [], block.get("solution") or [])
-    return [code for language, code in pairs if language == PYTHON3 and isinstance(code, str) and code.strip()]
+    return [(language, code) for language, code in pairs if isinstance(code, str) and code.strip()]
+
+
+def python3_programs(row: dict, column: str) -> list[str]:
+    """The PYTHON3 programs of a column (Python 2 cannot run in the sandbox)."""
+    return [code for language, code in _programs(row, column) if language == PYTHON3]
 
 
 def first_python3_solution(row: dict) -> str | None:
@@ -100,14 +104,11 @@ def first_python3_solution(row: dict) -> str | None:
 def runnable_programs(row: dict, column: str) -> tuple[str, ...]:
     """Up to PROGRAMS_PER_LANGUAGE programs per runnable language, Python 3 as is and the others
     fenced with their language tag, so the sandbox knows what to compile."""
-    python3_programs(row, column)  # the column's shape, checked
-    block = row.get(column) or {}
     kept: dict[int, list[str]] = {}
-    for language, code in zip(block.get("language") or [], block.get("solution") or []):
-        if language in RUNNABLE and isinstance(code, str) and code.strip():
-            programs = kept.setdefault(language, [])
-            if len(programs) < PROGRAMS_PER_LANGUAGE:
-                programs.append(code if language == PYTHON3 else f"```{RUNNABLE[language]}\n{code.strip()}\n```")
+    for language, code in _programs(row, column):
+        programs = kept.setdefault(language, [])
+        if language in RUNNABLE and len(programs) < PROGRAMS_PER_LANGUAGE:
+            programs.append(code if language == PYTHON3 else f"```{RUNNABLE[language]}\n{code.strip()}\n```")
     return tuple(code for language in RUNNABLE for code in kept.get(language, []))
 
 
