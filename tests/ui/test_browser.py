@@ -190,7 +190,8 @@ def _launch_build_problems(page, base_url: str) -> str:
     """Jobs -> build_problems -> Materialize all; returns the run id shown in the 'Launched run' toast."""
     page.goto(base_url + "/", wait_until="domcontentloaded")
     page.get_by_role("link", name=re.compile(r"\bJobs$")).first.click()  # the navigation's Jobs
-    page.get_by_role("link", name=re.compile(r"\bbuild_problems$")).click()
+    # The row's accessible name is "job build_problems info" once the job's description has loaded.
+    page.get_by_role("link", name=re.compile(r"\bbuild_problems\b")).click()
     page.get_by_role("button", name="Materialize all").click()
     toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}"))
     toast.wait_for()
