@@ -117,8 +117,9 @@ def judge_response(
     if problem.float_tolerance is not None:  # the problem's own (a statement that says "within 1e-4")
         tol = Tolerance(problem.float_tolerance, problem.float_tolerance)
     tests = tuple(judge_test(problem, result, tol) for result in response["tests"])
-    if any(t.verdict is Verdict.SANDBOX_ERROR for t in tests):
-        raise SandboxFault(f"{problem.id}/{solution_id}: sandbox set-up failed in a test")
+    fault = next((t for t in tests if t.verdict is Verdict.SANDBOX_ERROR), None)
+    if fault is not None:  # the sandbox, a checker or an interactor failed: no verdict on the solution
+        raise SandboxFault(f"{problem.id}/{solution_id}: test {fault.index}: {fault.detail}")
     passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
     failed = next((t.verdict for t in tests if t.verdict is not Verdict.ACCEPTED), None)
     verdict = Verdict.ACCEPTED if failed is None and passed == len(problem.tests) else failed

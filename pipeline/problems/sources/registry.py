@@ -12,6 +12,7 @@ _MODULES = (
     "apps",
     "taco",
     "code_contests",
+    "codeforces",
     "livecodebench",
     "evol_instruct",
     "open_r1",

@@ -23,6 +23,8 @@ NOT_REQUESTED = [  # files of other splits than the production recipe asks for
     "google-research-datasets/mbpp/full/train-00000-of-00001.parquet",
     "google-research-datasets/mbpp/full/validation-00000-of-00001.parquet",
     "google-research-datasets/mbpp/sanitized/test-00000-of-00001.parquet",
+    "open-r1/codeforces/verifiable/test-00000-of-00001.parquet",
+    "open-r1/codeforces/default/train-00000-of-00001.parquet",  # another config
 ]
 
 
@@ -46,7 +48,8 @@ def test_production_sources_read_five_rows_of_the_requested_split_only(tmp_path)
     result = build_problems(recipe, DataLayout(tmp_path / "data"), log=log.append)
     per_source = summarize(result)["per_source"]
     assert {name: counts["read"] for name, counts in per_source.items()} == {
-        "taco": 5, "apps": 5, "code_contests": 5, "open_r1": 4, "evol_instruct": 3,
+        "taco": 5, "apps": 5, "code_contests": 5, "open_r1": 4, "codeforces": 5,
+        "evol_instruct": 3,
     }  # fmt: skip
     assert any(line.startswith("benchmark livecodebench: 5 statements") for line in log)
     assert result.train_rows > 0

@@ -25,6 +25,9 @@ comes from (checked against the dataset cards and repo file listings):
   with splits train/test/validation/prompt; `task_id` int32, `test_list` a list (card YAML).
 - openai/openai_humaneval: config `openai_humaneval`, `openai_humaneval/test-*.parquet`.
 - nickrosh/Evol-Instruct-Code-80k-v1: one JSON array file `EvolInstruct-Code-80k.json`.
+- open-r1/codeforces: configs `default` and `verifiable`, splits train/test; `time_limit` and
+  `memory_limit` float64, `examples` / `official_tests` lists of `{input, output}` structs,
+  `generated_checker` Python text or null (card YAML).
 """
 
 from __future__ import annotations
@@ -63,6 +66,22 @@ def published_features():
                                "test_imports": List(s), "test_list": List(s)})  # fmt: skip
     humaneval = Features({name: s for name in ("task_id", "prompt", "canonical_solution", "test", "entry_point")})
     return code_contests, open_r1, prime, mbpp_full, mbpp_sanitized, humaneval
+
+
+def codeforces_features():
+    """open-r1/codeforces, both configs (card YAML, column order kept)."""
+    from datasets import Features, List, Value
+
+    s, i64, f64 = Value("string"), Value("int64"), Value("float64")
+    cases = List({"input": s, "output": s})
+    return Features({
+        "id": s, "aliases": List(s), "contest_id": s, "contest_name": s, "contest_type": s, "contest_start": i64,
+        "contest_start_year": i64, "index": s, "time_limit": f64, "memory_limit": f64, "title": s,
+        "description": s, "input_format": s, "output_format": s, "interaction_format": s, "note": s,
+        "examples": cases, "editorial": s, "rating": i64, "tags": List(s), "testset_size": i64,
+        "official_tests": cases, "official_tests_complete": Value("bool"), "input_mode": s,
+        "generated_checker": s, "executable": Value("bool"), "generated_tests": i64,
+    })  # fmt: skip
 
 
 def rows(fixture: str) -> list[dict]:
@@ -139,6 +158,12 @@ def build(out: Path) -> Path:
     _parquet(out / "openai/openai_humaneval/openai_humaneval/test-00000-of-00001.parquet", _humaneval_rows(), humaneval)
     _card(out / "openai/openai_humaneval", {"openai_humaneval": {"test": "openai_humaneval/test-*"}},
           {"openai_humaneval": humaneval})  # fmt: skip
+    codeforces, cf_rows = out / "open-r1/codeforces", rows("codeforces.jsonl")
+    for config in ("default", "verifiable"):
+        for split, part in (("train", cf_rows), ("test", cf_rows[:1])):
+            _parquet(codeforces / f"{config}/{split}-00000-of-00001.parquet", part, codeforces_features())
+    _card(codeforces, {c: {s: f"{c}/{s}-*" for s in ("train", "test")} for c in ("default", "verifiable")},
+          {c: codeforces_features() for c in ("default", "verifiable")})  # fmt: skip
     evol = out / "nickrosh/Evol-Instruct-Code-80k-v1/EvolInstruct-Code-80k.json"
     evol.parent.mkdir(parents=True, exist_ok=True)
     evol.write_text(json.dumps(rows("evol_instruct.jsonl")), encoding="utf-8")

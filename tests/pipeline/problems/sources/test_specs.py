@@ -6,6 +6,7 @@ import pytest
 from pipeline.problems.sources import (
     apps,
     code_contests,
+    codeforces,
     evol_instruct,
     humaneval,
     livecodebench,
@@ -23,6 +24,7 @@ SPECS = [
     (taco.SPEC, "arrow", {"data_files": {"train": f"{HF}/BAAI/TACO/train/*.arrow",
                                          "test": f"{HF}/BAAI/TACO/test/*.arrow"}}, "", "Apache-2.0"),
     (code_contests.SPEC, "deepmind/code_contests", {"columns": code_contests.COLUMNS}, "name", "CC-BY-4.0"),
+    (codeforces.SPEC, "open-r1/codeforces", {"name": "verifiable", "columns": codeforces.COLUMNS}, "id", "cc-by-4.0"),
     (livecodebench.SPEC, "json", {"data_files": {"train": f"{HF}/livecodebench/code_generation_lite/test*.jsonl"}},
      "question_id", "cc"),
     (mbpp.SPEC, "google-research-datasets/mbpp", {"name": "full"}, "task_id", "CC-BY-4.0"),
