@@ -15,7 +15,7 @@ from pipeline.orchestration.partitions import shard_asset
 from pipeline.orchestration.resources import SandboxResource, TrajforgeStorage
 from pipeline.strength.settings import tests_recipe
 from pipeline.strength.testsets import sets_to_run
-from pipeline.verification.files import verify_references, verify_trajectories
+from pipeline.verification.files import REFERENCE_ID, verify_references, verify_trajectories
 from pipeline.verification.limits import calibrate, reference_times
 from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, write_parquet
 
@@ -24,8 +24,9 @@ from schemas import Problem, Trajectory, Verdict, Verification, read_parquet, wr
 def reference_verification(
     context: dg.AssetExecutionContext, storage: TrajforgeStorage, sandbox: SandboxResource
 ) -> dg.MaterializeResult:
-    """Reference solutions verified in the Docker sandbox: a problem whose own reference fails its tests has a
-    broken test set (or a wrong reference) and is flagged here."""
+    """Reference solutions, and every other known-correct program of a problem (CodeContests' C++ and Java
+    included), verified in the Docker sandbox: a problem whose correct program fails its tests has a broken
+    test set (or a wrong program) and is flagged here."""
     layout = storage.layout
     problems = [
         p
@@ -34,7 +35,7 @@ def reference_verification(
     ]
     started = time.monotonic()
     with sandbox.executor(log=context.log.info) as executor:
-        results = verify_references(problems, executor, executor.size, log=context.log.info)
+        results = verify_references(problems, executor, executor.size, log=context.log.info, include_correct=True)
     elapsed = time.monotonic() - started
     path = write_parquet(results, Verification, layout.reference_verification_file())
     return dg.MaterializeResult(metadata=_metadata(problems, results, elapsed, path))
@@ -76,6 +77,7 @@ def _metadata(problems: list[Problem], results: list[Verification], elapsed: flo
     failing = [
         {
             "problem_id": r.problem_id,
+            "solution_id": r.solution_id,
             "verdict": r.verdict.value,
             "passed": r.passed,
             "total": r.total,
@@ -86,17 +88,18 @@ def _metadata(problems: list[Problem], results: list[Verification], elapsed: flo
     ]
     return {
         **_verdict_summary(results, elapsed, path),
-        "without_reference": len(problems) - len(results),
+        "without_reference": len(problems) - len({r.problem_id for r in results}),
+        "other_correct_programs": sum(r.solution_id != REFERENCE_ID for r in results),
         "per_source": _pass_rates(results, lambda r: source_of[r.problem_id], "source"),
-        "failing_references": md.table(failing, ["problem_id", "verdict", "passed", "total", "detail"]),
+        "failing_references": md.table(failing, ["problem_id", "solution_id", "verdict", "passed", "total", "detail"]),
     }
 
 
 @dg.asset_check(asset=reference_verification, blocking=False)
 def reference_solutions_pass(storage: TrajforgeStorage) -> dg.AssetCheckResult:
-    """Every reference solution passes its own tests."""
+    """Every reference solution, and every other known-correct program, passes its problem's tests."""
     results = read_parquet(storage.layout.reference_verification_file(), Verification)
-    failing = [r.problem_id for r in results if r.verdict is not Verdict.ACCEPTED]
+    failing = sorted({r.problem_id for r in results if r.verdict is not Verdict.ACCEPTED})
     return dg.AssetCheckResult(
         passed=not failing,
         severity=dg.AssetCheckSeverity.WARN,

@@ -208,21 +208,37 @@ def _write_rejected(out_path: Path, rejected: list[Rejected], log: Log) -> None:
     )
 
 
+REFERENCE_ID = "reference"
+
+
+def reference_programs(problem: Problem, include_correct: bool) -> list[Solution]:
+    """The problem's reference (solution id `reference`) and, with `include_correct`, each of its
+    other known-correct programs (`correct-1`, ...; any language, CodeContests' C++ and Java too)
+    that is not the reference itself."""
+    programs = [Solution(problem.id, REFERENCE_ID, problem.reference_solution)] if problem.reference_solution else []
+    if include_correct:
+        others = [code for code in problem.correct_solutions if code != problem.reference_solution]
+        programs += [Solution(problem.id, f"correct-{i}", code) for i, code in enumerate(others, start=1)]
+    return programs
+
+
 def verify_references(
     problems: list[Problem],
     executor: Executor,
     workers: int,
     settings: VerifySettings = VerifySettings(),
     log: Log = info,
+    include_correct: bool = False,
 ) -> list[Verification]:
-    """Run every problem's reference solution against its own tests: a failure points at a
-    broken test set (or a wrong reference), which would otherwise reject good trajectories."""
-    checked = [p for p in problems if p.reference_solution and p.tests]
-    solutions = [Solution(p.id, "reference", p.reference_solution) for p in checked]
+    """Run every problem's reference solution (and with `include_correct` its other correct programs)
+    against its own tests: a failure points at a broken test set (or a wrong program), which would
+    otherwise reject good trajectories."""
+    checked = [p for p in problems if p.tests]
+    solutions = [s for p in checked for s in reference_programs(p, include_correct)]
     by_id = {p.id: p for p in checked}
-    progress = progress_callback(len(solutions), "reference solutions verified:", log)
+    progress = progress_callback(len(solutions), "reference programs verified:", log)
     results = list(verify_all(by_id, solutions, executor, workers, settings, progress))
-    return sorted(results, key=lambda v: v.problem_id)
+    return sorted(results, key=lambda v: (v.problem_id, v.solution_id != REFERENCE_ID, v.solution_id))
 
 
 def verify_trajectories(

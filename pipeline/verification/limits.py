@@ -15,10 +15,12 @@ from schemas.validate import MAX_TIME_LIMIT_S
 FACTOR, MARGIN_S = 3.0, 0.5
 
 
-def reference_times(results: Iterable[Verification]) -> dict[str, float]:
-    """Problem id -> the slowest test of its accepted reference, in seconds on this host."""
+def reference_times(results: Iterable[Verification], reference_id: str = "reference") -> dict[str, float]:
+    """Problem id -> the slowest test of its accepted reference, in seconds on this host. Only the
+    reference counts: the problem's other correct programs may be in other languages (C++ is faster,
+    Java gets twice the limit), and the limit is calibrated for what trajectories are written in."""
     return {r.problem_id: max(t.time_s for t in r.tests) for r in results
-            if r.verdict is Verdict.ACCEPTED and r.tests}  # fmt: skip
+            if r.solution_id == reference_id and r.verdict is Verdict.ACCEPTED and r.tests}  # fmt: skip
 
 
 def calibrated_limit(source_limit_s: float, reference_s: float | None) -> float:

@@ -7,9 +7,9 @@ from schemas import TestResult, Verdict, Verification
 from tests.factories import DOUBLE
 
 
-def _verification(pid, verdict, *times):
+def _verification(pid, verdict, *times, solution_id="reference"):
     tests = tuple(TestResult(i, Verdict.ACCEPTED, t, "") for i, t in enumerate(times))
-    return Verification(pid, "reference", verdict, len(times), len(times), sum(times), tests, 1)
+    return Verification(pid, solution_id, verdict, len(times), len(times), sum(times), tests, 1)
 
 
 def test_the_limit_is_raised_to_three_times_the_slowest_reference_test_plus_half_a_second():
@@ -27,3 +27,10 @@ def test_only_accepted_references_are_timed_and_only_raised_limits_reported():
     problems, raised = calibrate({"t/a": fast, "t/b": slow}, times)
     assert problems["t/a"].time_limit_s == 1.7 and problems["t/b"] is slow  # 3 x 0.4 + 0.5
     assert raised == [{"problem_id": "t/a", "source_limit_s": 1.0, "reference_s": 0.4, "time_limit_s": 1.7}]
+
+
+def test_only_the_reference_times_the_limit_not_the_other_correct_programs():
+    times = reference_times([_verification("t/a", Verdict.ACCEPTED, 0.3),
+                             _verification("t/a", Verdict.ACCEPTED, 0.01, solution_id="correct-1"),  # C++: faster
+                             _verification("t/c", Verdict.ACCEPTED, 9.0, solution_id="correct-1")])  # fmt: skip
+    assert times == {"t/a": 0.3}
