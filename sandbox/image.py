@@ -20,7 +20,10 @@ import docker
 import docker.errors
 
 RUNNER = Path(__file__).with_name("runner.py")
-RUNNER_FILES = (RUNNER, Path(__file__).with_name("runner_extra.py"))  # copied next to each other
+RUNNER_FILES = (
+    RUNNER,
+    *(Path(__file__).with_name(f"runner_{part}.py") for part in ("extra", "judges")),
+)  # side by side
 IMAGE_REPO = "trajforge-sandbox"
 # Python 3.11, g++ 12 (C++17), Java 17, PyPy 3.9 (an optional Python runtime)
 LANGUAGE_PACKAGES = ("python3", "g++", "openjdk-17-jdk-headless", "pypy3")
@@ -88,8 +91,9 @@ def build_base_offline(
 
 
 def _runner_context(base: str) -> io.BytesIO:
+    files = " ".join(p.name for p in RUNNER_FILES)
     dockerfile = (
-        f"FROM {base}\nCOPY runner.py runner_extra.py {Path(RUNNER_PATH_IN_IMAGE).parent}/\nWORKDIR /tmp\n"
+        f"FROM {base}\nCOPY {files} {Path(RUNNER_PATH_IN_IMAGE).parent}/\nWORKDIR /tmp\n"
         f'CMD ["python3", "-u", "{RUNNER_PATH_IN_IMAGE}"]\n'
     ).encode()
     buffer = io.BytesIO()

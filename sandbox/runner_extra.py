@@ -3,10 +3,8 @@
 Standard library only, like `runner.py` (which hands requests here and passes itself as `rt`, so
 both share one set of limits, pipes, clean-up and verdict rules). A program is compiled once per
 request by the sandbox user; the build folder is then handed to root and made read-only, so a run
-cannot change what the next test runs. Every test is a fresh `exec` of the program. A checker
-(`checker.py input output answer`, testlib's order and exit codes) runs after the solution is gone,
-as another uid; an interactor (`interactor.py input answer`) talks to the solution through pipes,
-both under limits, and its exit status is the verdict.
+cannot change what the next test runs. Every test is a fresh `exec` of the program. Checkers and
+interactors are `runner_judges.py`.
 """
 
 import os
@@ -17,10 +15,10 @@ import signal
 import sys
 import time
 
-CHECKER_UID_OFFSET = 10000  # checkers and interactors run as SANDBOX_UID + this: the solution cannot signal them
+import runner_judges as judges  # checkers and interactors: the file next to this one
+
 COMPILE_CPU_S, COMPILE_WALL_S, COMPILE_MEMORY_MB = 30, 90, 2048
 COMPILE_OUTPUT_BYTES = 16 * 1024
-HELPER_LIMITS = {"time_limit_s": 10.0, "memory_limit_mb": 1024, "output_limit_bytes": 64 << 20}
 TIME_FACTOR = {"python": 1.0, "pypy": 1.0, "cpp": 1.0, "java": 2.0}  # Java gets twice the limit, as most judges give it
 JAVA_OPTIONS = (
     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss64m",
@@ -33,12 +31,6 @@ JAVA_ENV = {"MALLOC_ARENA_MAX": "1"}  # glibc's per-thread 64 MB arenas would ne
 _JAVA_CLASS = re.compile(r"public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)")
 _JAVA_MAIN = re.compile(r"class\s+([A-Za-z_$][\w$]*)[^{]*\{(?:(?!\bclass\b).)*?static\s+void\s+main\s*\(", re.S)
 BUILD_DIR = "/tmp/.trajforge-build"
-# A Python helper that raises exits 1, which testlib reads as "wrong answer": a crash is exit 3 (its "fail").
-HELPER_BOOT = (
-    "import runpy, sys, traceback\nsys.argv = sys.argv[1:]\n"
-    "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\nexcept SystemExit:\n    raise\n"
-    "except BaseException:\n    traceback.print_exc()\n    sys.exit(3)\n"
-)
 
 
 def handle(request, rt):
@@ -51,13 +43,18 @@ def handle(request, rt):
         if error is not None:
             return {"id": request.get("id"), "compile_error": error, "tests": [], "clean": True}
         limits = dict(request, time_limit_s=float(request["time_limit_s"]) * TIME_FACTOR[language])
-        checker = _helper_argv(request.get("checker"), "checker.py", rt)
-        interactor = _helper_argv(request.get("interactor"), "interactor.py", rt)
+        checker, checker_error = judges.helper_argv(request.get("checker"), "checker", rt)
+        interactor, interactor_error = judges.helper_argv(request.get("interactor"), "interactor", rt)
+        if interactor_error is not None:  # the problem's fault: no verdict on the solution
+            return {"id": request.get("id"), "compile_error": None, "clean": True, "tests": [
+                {"index": 0, "status": "sandbox_error", "detail": interactor_error, "time_s": 0.0}]}  # fmt: skip
         results = []
         for index, test in enumerate(request["tests"]):
             result = run_one(argv, language, limits, test, interactor, rt)
-            if checker and result["status"] == "ok":
-                result["checker"] = run_helper(checker, test, result["stdout"], rt)
+            if checker_error is not None and result["status"] == "ok":
+                result["checker"] = {"accepted": False, "message": checker_error, "failed": True}
+            elif checker and result["status"] == "ok":
+                result["checker"] = judges.run_helper(checker, test, result["stdout"], rt)
             result["index"] = index
             results.append(result)
             if result["status"] != "ok" and (
@@ -96,10 +93,10 @@ def build(code, language, rt):
         source, compile_argv = f"{name}.java", [JAVAC, *JAVAC_OPTIONS, "-encoding", "UTF-8", "-nowarn", f"{name}.java"]
         run_argv = [JAVA, *JAVA_OPTIONS, "-cp", BUILD_DIR, name]
     _write_as_sandbox_user(os.path.join(BUILD_DIR, source), code, rt)
-    status, output = _run_compiler(compile_argv, rt)
+    status, output = run_compiler(compile_argv, rt)
     if status != 0:
         return None, (output.decode("utf-8", "replace")[-COMPILE_OUTPUT_BYTES:] or f"compiler exited with {status}")
-    _seal(BUILD_DIR, rt)
+    seal(BUILD_DIR, rt)
     return run_argv, None
 
 
@@ -110,7 +107,7 @@ def _write_as_sandbox_user(path, text, rt):
         os.chown(path, rt.SANDBOX_UID, rt.SANDBOX_UID)
 
 
-def _seal(folder, rt):
+def seal(folder, rt):
     """Root owns the build from now on; the solution may read and run it, never change it."""
     for root, dirs, files in os.walk(folder):
         for name in dirs + files:
@@ -123,16 +120,20 @@ def _seal(folder, rt):
     os.chmod(folder, 0o755)
 
 
-def _run_compiler(argv, rt):
+def run_compiler(argv, rt, folder=BUILD_DIR, uid=None):
+    """Compile in `folder` as `uid` (default: the sandbox user) under the compile limits."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _exec_child(argv, BUILD_DIR, rt.SANDBOX_UID, {"time_limit_s": COMPILE_CPU_S, "memory_limit_mb":
+        exec_child(argv, folder, uid or rt.SANDBOX_UID, {"time_limit_s": COMPILE_CPU_S, "memory_limit_mb":
                     COMPILE_MEMORY_MB, "output_limit_bytes": 256 << 20}, rt, stdout=write_fd, stderr=write_fd,
-                    extra_env={"TMPDIR": BUILD_DIR, **JAVA_ENV})  # fmt: skip
+                    extra_env={"TMPDIR": folder, **JAVA_ENV})  # fmt: skip
     os.close(write_fd)
-    status, output = _wait_reading(pid, read_fd, COMPILE_WALL_S, rt, cap=4 * COMPILE_OUTPUT_BYTES)
-    if rt.ISOLATED:  # the compiler's helpers (cc1plus, as, ld) too
+    status, output = wait_reading(pid, read_fd, COMPILE_WALL_S, rt, cap=4 * COMPILE_OUTPUT_BYTES)
+    if rt.ISOLATED and uid:  # the compiler's helpers (cc1plus, as, ld) too
+        rt._as_sandbox_user(lambda: os.kill(-1, signal.SIGKILL), uid)
+        rt._reap_zombies()
+    elif rt.ISOLATED:
         rt._kill_sandbox_user_and_clean(BUILD_DIR, keep=(BUILD_DIR,))
     if status is None:
         return -1, output + f"\ncompiler stopped after {COMPILE_WALL_S} s".encode()
@@ -141,20 +142,10 @@ def _run_compiler(argv, rt):
     return os.WEXITSTATUS(status), output
 
 
-def _helper_argv(code, name, rt):
-    if not code:
-        return None
-    path = os.path.join(BUILD_DIR, name)
-    with open(path, "w", encoding="utf-8") as handle_:
-        handle_.write(code)
-    os.chmod(path, 0o644)
-    return [sys.executable, "-c", HELPER_BOOT, path]
-
-
 # ------------------------------------------------------------------------------------ running
 
 
-def _exec_child(argv, work_dir, uid, limits, rt, stdin=None, stdout=None, stderr=None, extra_env=None):
+def exec_child(argv, work_dir, uid, limits, rt, stdin=None, stdout=None, stderr=None, extra_env=None):
     """In a forked child: become `uid` under `limits` in `work_dir`, then exec `argv`. Never returns."""
     try:
         os.setsid()
@@ -183,7 +174,7 @@ def _java_limits(limits):
     return dict(limits, memory_limit_mb=memory + JAVA_HEAP_MARGIN_MB), [f"-Xmx{memory}m"]
 
 
-def _work_dir(rt, test, uid):
+def make_work_dir(rt, test, uid):
     work_dir = os.path.join(rt.WORK_ROOT, f"run-{os.getpid()}-{time.monotonic_ns()}")
     os.mkdir(work_dir, 0o700)
     stdin_path = os.path.join(work_dir, ".stdin")
@@ -200,8 +191,8 @@ def run_one(argv, language, limits, test, interactor, rt):
         limits, heap = _java_limits(limits)
         argv = [argv[0], heap[0], *argv[1:]]
     if interactor:
-        return run_interactive(argv, limits, test, interactor, rt)
-    work_dir, stdin_path = _work_dir(rt, test, rt.SANDBOX_UID)
+        return judges.run_interactive(argv, limits, test, interactor, rt)
+    work_dir, stdin_path = make_work_dir(rt, test, rt.SANDBOX_UID)
     out_r, out_w = rt._solution_owned_pipe()
     err_r, err_w = rt._solution_owned_pipe()
     res_r, res_w = os.pipe()
@@ -210,7 +201,7 @@ def run_one(argv, language, limits, test, interactor, rt):
     stdin_fd = os.open(stdin_path, os.O_RDONLY)
     pid = os.fork()
     if pid == 0:
-        _exec_child(argv, work_dir, rt.SANDBOX_UID, limits, rt, stdin=stdin_fd, stdout=out_w, stderr=err_w,
+        exec_child(argv, work_dir, rt.SANDBOX_UID, limits, rt, stdin=stdin_fd, stdout=out_w, stderr=err_w,
                     extra_env=JAVA_ENV if argv[0] == JAVA else None)  # fmt: skip
     for fd in (out_w, err_w, stdin_fd):
         os.close(fd)
@@ -221,51 +212,18 @@ def run_one(argv, language, limits, test, interactor, rt):
         for fd in (out_r, err_r, res_r):
             os.close(fd)
         rt._kill_group(pid)
-        clean = _clean(rt, work_dir)
+        clean = clean_work_dir(rt, work_dir)
     return {**rt._classify(outcome, "", dict(limits, style="stdin")), "clean": clean}
 
 
-def _clean(rt, work_dir):
+def clean_work_dir(rt, work_dir):
     if rt.ISOLATED:
         return rt._kill_sandbox_user_and_clean(work_dir, keep=(BUILD_DIR,))
     shutil.rmtree(work_dir, ignore_errors=True)
     return True
 
 
-def run_helper(argv, test, output, rt):
-    """A checker on (input, the program's output, the expected answer), after the solution is gone."""
-    uid = rt.SANDBOX_UID + CHECKER_UID_OFFSET
-    work_dir, stdin_path = _work_dir(rt, test, uid)
-    files = {"output": output, "answer": test.get("answer", "")}
-    for name, text in files.items():
-        with open(os.path.join(work_dir, name), "w", encoding="utf-8") as handle_:
-            handle_.write(text)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        _exec_child([*argv, stdin_path, "output", "answer"], work_dir, uid, HELPER_LIMITS, rt,
-                    stdin=os.open(os.devnull, os.O_RDONLY), stdout=write_fd, stderr=write_fd)  # fmt: skip
-    os.close(write_fd)
-    status, message = _wait_reading(pid, read_fd, HELPER_LIMITS["time_limit_s"] * 2 + 1, rt)
-    _clean_helper(rt, uid, work_dir)
-    return _helper_verdict(status, message)
-
-
-def _helper_verdict(status, message):
-    """testlib's exit codes: 0 ok, 1 wrong answer, 2 presentation error, anything else the helper failed."""
-    text = message.decode("utf-8", "replace")[-500:].strip()
-    if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) in (0, 1, 2):
-        return {"accepted": os.WEXITSTATUS(status) == 0, "message": text, "failed": False}
-    return {"accepted": False, "message": f"checker failed ({_describe(status)}): {text}", "failed": True}
-
-
-def _describe(status):
-    if status is None:
-        return "timed out"
-    return f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
-
-
-def _wait_reading(pid, read_fd, wall_s, rt, cap=65536):
+def wait_reading(pid, read_fd, wall_s, rt, cap=65536):
     """(wait status, or None when it ran past `wall_s` and was killed; the first `cap` bytes it wrote)."""
     output, deadline, status, reading = bytearray(), time.monotonic() + wall_s, None, True
     while time.monotonic() < deadline:
@@ -286,53 +244,3 @@ def _wait_reading(pid, read_fd, wall_s, rt, cap=65536):
         rt._kill_group(pid)
         os.waitpid(pid, 0)
     return status, bytes(output)
-
-
-def _clean_helper(rt, uid, work_dir):
-    if rt.ISOLATED:
-        rt._as_sandbox_user(lambda: os.kill(-1, signal.SIGKILL), uid)  # every process of the helper's uid
-        rt._reap_zombies()
-    shutil.rmtree(work_dir, ignore_errors=True)
-
-
-# ------------------------------------------------------------------------------------ interactive
-
-
-def run_interactive(argv, limits, test, interactor, rt):
-    """Solution and interactor joined by two pipes; the interactor's exit status decides."""
-    helper_uid = rt.SANDBOX_UID + CHECKER_UID_OFFSET
-    work_dir, stdin_path = _work_dir(rt, test, rt.SANDBOX_UID)
-    helper_dir, helper_input = _work_dir(rt, test, helper_uid)
-    with open(os.path.join(helper_dir, "answer"), "w", encoding="utf-8") as handle_:
-        handle_.write(test.get("answer", ""))
-    to_solution_r, to_solution_w = os.pipe()
-    to_helper_r, to_helper_w = os.pipe()
-    err_r, err_w = rt._solution_owned_pipe()
-    helper_out_r, helper_out_w = os.pipe()
-    started = time.monotonic()
-    solution = os.fork()
-    if solution == 0:
-        _exec_child(argv, work_dir, rt.SANDBOX_UID, limits, rt, stdin=to_solution_r, stdout=to_helper_w, stderr=err_w,
-                    extra_env=JAVA_ENV if argv[0] == JAVA else None)  # fmt: skip
-    helper = os.fork()
-    if helper == 0:
-        _exec_child([*interactor, helper_input, "answer"], helper_dir, helper_uid, HELPER_LIMITS, rt,
-                    stdin=to_helper_r, stdout=to_solution_w, stderr=helper_out_w)  # fmt: skip
-    for fd in (to_solution_r, to_solution_w, to_helper_r, to_helper_w, err_w, helper_out_w):
-        os.close(fd)
-    wall = float(limits["time_limit_s"]) * 2 + 1
-    out_none, res_none = os.open(os.devnull, os.O_RDONLY), os.open(os.devnull, os.O_RDONLY)  # its stdout: the pipe
-    outcome = rt._collect(solution, limits, out_none, err_r, res_none, started)
-    outcome["oom_killed"] = rt._killed_by_oom(outcome["status"])
-    for fd in (out_none, err_r, res_none):
-        os.close(fd)
-    status, message = _wait_reading(helper, helper_out_r, max(1.0, wall - (time.monotonic() - started)) + 2, rt)
-    rt._kill_group(solution)
-    clean = _clean(rt, work_dir)
-    _clean_helper(rt, helper_uid, helper_dir)
-    result = {**rt._classify(outcome, "", dict(limits, style="stdin")), "clean": clean}
-    verdict = _helper_verdict(status, message)
-    if result["status"] == "ok" or (result["status"] == "runtime_error" and not verdict["accepted"]):
-        result["checker"] = verdict  # a solution killed by a closed pipe: the interactor says why
-        result["status"] = "ok"
-    return result

@@ -85,8 +85,10 @@ class Problem:
     incorrect_solutions: tuple[str, ...] = ()
     correct_solutions: tuple[str, ...] = ()  # other accepted programs (CodeContests `solutions`), same encoding
     language: str = "python"  # of a solution that names none (no row field, no fenced tag): python, cpp, java
-    checker: str | None = None  # Python checker (argv: input output answer; exit 0 accepts), for many-answer problems
-    interactor: str | None = None  # Python interactor (argv: input answer; its stdin/stdout joined to the solution's)
+    # many-answer problems: a Python checker, or C++ as a fenced ```cpp block (argv: input output answer; exit 0
+    # accepts, 1 or 2 rejects: testlib's convention)
+    checker: str | None = None
+    interactor: str | None = None  # Python or fenced C++ (argv: input answer; stdin/stdout joined to the solution's)
     interactive: bool = False  # judged only through its interactor, never as a plain stdin problem
     float_tolerance: float | None = None  # abs and rel tolerance of its numeric tokens; None: the run's (1e-6)
 

@@ -87,6 +87,65 @@ def test_a_checker_that_crashes_never_accepts(pool):
     assert _verify(pool, broken, "print(1)").verdict is Verdict.SANDBOX_ERROR
 
 
+CPP_CHECKER = """```cpp
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <vector>
+int main(int argc, char** argv) {  // testlib's order: input output answer; exit 0 accepts
+    std::ifstream in(argv[1]), out(argv[2]);
+    long long n, x;
+    in >> n;
+    std::vector<long long> p;
+    while (out >> x) p.push_back(x);
+    std::vector<long long> sorted(p);
+    std::sort(sorted.begin(), sorted.end());
+    bool ok = (long long)p.size() == n;
+    for (long long i = 0; ok && i < n; i++) ok = sorted[i] == i + 1;
+    for (long long i = 0; ok && i + 1 < n; i++) ok = p[i] + 1 != p[i + 1];
+    puts(ok ? "ok" : "wrong permutation");
+    return ok ? 0 : 1;
+}
+```"""
+TAMPER_CHECKER = """import os
+for path in ("/tmp/.trajforge-build/checker-build/checker", "/tmp/.trajforge-build/checker-build"):
+    try:
+        os.replace("/dev/null", path)
+    except OSError:
+        pass
+    try:
+        open(path, "w").write("#!/bin/sh\\nexit 0\\n")
+    except OSError:
+        pass
+n = int(input())
+print(*range(1, n + 1))
+"""
+
+
+def test_a_cpp_checker_is_compiled_in_the_sandbox_and_judges_like_the_python_one(pool):
+    permutation = Problem("t/perm", "t", "perm", "Print a permutation of 1..n where no p[i] + 1 == p[i + 1].",
+                          TestStyle.STDIN, (TestCase("4\n", "2 4 1 3\n"), TestCase("5\n", "1 3 5 2 4\n")),
+                          checker=CPP_CHECKER)  # fmt: skip
+    assert _verify(pool, permutation, "n = int(input())\nprint(*range(n, 0, -1))").verdict is Verdict.ACCEPTED
+    evens_first = "n = int(input())\nprint(*range(2, n + 1, 2), *range(1, n + 1, 2))"
+    assert _verify(pool, permutation, evens_first).verdict is Verdict.ACCEPTED
+    ascending = _verify(pool, permutation, "n = int(input())\nprint(*range(1, n + 1))")
+    assert ascending.verdict is Verdict.WRONG_ANSWER and "wrong permutation" in ascending.tests[0].detail
+    java = ("```java\nclass Main { public static void main(String[] a) {"
+            " int n = new java.util.Scanner(System.in).nextInt();"
+            " for (int i = n; i > 0; i--) System.out.print(i + \" \"); } }\n```")  # fmt: skip
+    assert _verify(pool, permutation, java).verdict is Verdict.ACCEPTED
+    # the solution cannot replace the sealed checker with one that accepts everything
+    assert _verify(pool, permutation, TAMPER_CHECKER).verdict is Verdict.WRONG_ANSWER
+
+
+def test_a_cpp_checker_that_does_not_compile_never_accepts(pool):
+    broken = Problem("t/broken", "t", "broken", "s", TestStyle.STDIN, (TestCase("1\n", "1\n"),),
+                     checker="```cpp\nint main( { return 0; }\n```")  # fmt: skip
+    result = _verify(pool, broken, "print(1)")
+    assert result.verdict is Verdict.SANDBOX_ERROR and "the checker did not compile" in result.tests[0].detail
+
+
 INTERACTOR = """import sys
 secret = int(open(sys.argv[1]).read())
 for _ in range(11):
@@ -121,6 +180,36 @@ def test_an_interactive_problem_is_judged_by_its_interactor(pool):
     assert linear.verdict is Verdict.WRONG_ANSWER
     silent = _verify(pool, guess, "import time\nwhile True: pass")
     assert silent.verdict is Verdict.TIME_LIMIT
+
+
+CPP_INTERACTOR = """```cpp
+#include <cstdio>
+#include <fstream>
+int main(int argc, char** argv) {  // argv: input answer; stdin/stdout joined to the solution's
+    std::ifstream in(argv[1]);
+    int secret, guess;
+    in >> secret;
+    for (int i = 0; i < 11; i++) {
+        if (scanf("%d", &guess) != 1) return 1;
+        if (guess == secret) { puts("="); fflush(stdout); return 0; }
+        puts(guess < secret ? "<" : ">");
+        fflush(stdout);
+    }
+    return 1;
+}
+```"""
+
+
+def test_a_cpp_interactor_judges_a_python_and_a_cpp_strategy(pool):
+    guess = Problem("t/guess", "t", "guess", "Guess the number in 1..1000 in 11 tries.", TestStyle.STDIN,
+                    (TestCase("700\n", ""), TestCase("1000\n", "")), interactor=CPP_INTERACTOR,
+                    interactive=True)  # fmt: skip
+    assert _verify(pool, guess, BINARY_SEARCH).verdict is Verdict.ACCEPTED
+    linear = "for g in range(1, 1001):\n    print(g, flush=True)\n    if input() == '=': break"
+    assert _verify(pool, guess, linear).verdict is Verdict.WRONG_ANSWER
+    broken = replace(guess, interactor="```cpp\nint main( {}\n```")
+    result = _verify(pool, broken, BINARY_SEARCH)
+    assert result.verdict is Verdict.SANDBOX_ERROR and "the interactor did not compile" in result.tests[0].detail
 
 
 def test_an_interactive_problem_without_an_interactor_is_refused():
