@@ -86,15 +86,14 @@ def judge_test(problem: Problem, result: dict, tol: Tolerance) -> TestResult:
     expected = problem.tests[index].output
     if status != "ok":
         detail = result.get("detail") or result.get("stderr", "")[-DETAIL_CHARS:]
-        return TestResult(
-            index, _STATUS_VERDICT.get(status, Verdict.RUNTIME_ERROR), result["time_s"], detail[:DETAIL_CHARS]
-        )
+        verdict = _STATUS_VERDICT.get(status, Verdict.RUNTIME_ERROR)
+        return TestResult(index, verdict, result["time_s"], detail[:DETAIL_CHARS], result.get("cpu_s"))
     style = TestStyle(problem.test_style)
     judged = result.get("checker")
     if judged is not None:  # a checker or interactor decided (testlib exit codes)
         verdict = Verdict.SANDBOX_ERROR if judged["failed"] else Verdict.ACCEPTED if judged["accepted"] else \
             Verdict.WRONG_ANSWER  # fmt: skip
-        return TestResult(index, verdict, result["time_s"], judged["message"][:DETAIL_CHARS])
+        return TestResult(index, verdict, result["time_s"], judged["message"][:DETAIL_CHARS], result.get("cpu_s"))
     if problem.checker or problem.interactor:
         return TestResult(index, Verdict.SANDBOX_ERROR, result["time_s"], "the checker did not run")
     if style is TestStyle.STDIN:
@@ -103,7 +102,8 @@ def judge_test(problem: Problem, result: dict, tol: Tolerance) -> TestResult:
         ok, detail = compare_returned(result["returned"], expected, tol)
     else:
         ok, detail = True, ""  # the asserts ran to the end
-    return TestResult(index, Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER, result["time_s"], detail[:DETAIL_CHARS])
+    verdict = Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER
+    return TestResult(index, verdict, result["time_s"], detail[:DETAIL_CHARS], result.get("cpu_s"))
 
 
 def judge_response(

@@ -31,7 +31,13 @@ SCHEMA_VERSION = "1"
 
 _TEST_CASE = pa.struct([("input", pa.large_string()), ("output", pa.large_string())])
 _TEST_RESULT = pa.struct(
-    [("index", pa.int32()), ("verdict", pa.string()), ("time_s", pa.float64()), ("detail", pa.string())]
+    [
+        ("index", pa.int32()),
+        ("verdict", pa.string()),
+        ("time_s", pa.float64()),
+        ("detail", pa.string()),
+        ("cpu_s", pa.float64()),
+    ]
 )
 
 

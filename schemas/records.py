@@ -119,8 +119,9 @@ class TestResult:
 
     index: int
     verdict: Verdict
-    time_s: float
+    time_s: float  # wall seconds
     detail: str = ""  # first difference, exception tail, or limit hit; truncated
+    cpu_s: float | None = None  # CPU seconds (user + system) of the run; what the time limit is judged on
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ assert program, so sets stay separate problems and are run one after the other.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from sandbox.verify import Executor, Solution, VerifySettings, verify_all
 from schemas import Problem, Trajectory, Verdict, Verification
@@ -38,7 +39,7 @@ def combined(results: Sequence[Verification]) -> Verification:
     first = results[0]
     tests, offset = [], 0
     for result in results:
-        tests += [type(t)(t.index + offset, t.verdict, t.time_s, t.detail) for t in result.tests]
+        tests += [replace(t, index=t.index + offset) for t in result.tests]
         offset += result.total
     failed = next((r.verdict for r in results if r.verdict is not Verdict.ACCEPTED), Verdict.ACCEPTED)
     return Verification(first.problem_id, first.solution_id, failed, sum(r.passed for r in results),

@@ -16,10 +16,12 @@ FACTOR, MARGIN_S = 3.0, 0.5
 
 
 def reference_times(results: Iterable[Verification], reference_id: str = "reference") -> dict[str, float]:
-    """Problem id -> the slowest test of its accepted reference, in seconds on this host. Only the
-    reference counts: the problem's other correct programs may be in other languages (C++ is faster,
-    Java gets twice the limit), and the limit is calibrated for what trajectories are written in."""
-    return {r.problem_id: max(t.time_s for t in r.tests) for r in results
+    """Problem id -> the slowest test of its accepted reference, in CPU seconds on this host (what the
+    limit is judged on, and what a busy host does not inflate; wall seconds where no CPU time was
+    measured). Only the reference counts: the problem's other correct programs may be in other
+    languages (C++ is faster, Java gets twice the limit), and the limit is calibrated for what
+    trajectories are written in."""
+    return {r.problem_id: max(t.time_s if t.cpu_s is None else t.cpu_s for t in r.tests) for r in results
             if r.solution_id == reference_id and r.verdict is Verdict.ACCEPTED and r.tests}  # fmt: skip
 
 

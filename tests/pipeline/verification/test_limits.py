@@ -34,3 +34,10 @@ def test_only_the_reference_times_the_limit_not_the_other_correct_programs():
                              _verification("t/a", Verdict.ACCEPTED, 0.01, solution_id="correct-1"),  # C++: faster
                              _verification("t/c", Verdict.ACCEPTED, 9.0, solution_id="correct-1")])  # fmt: skip
     assert times == {"t/a": 0.3}
+
+
+def test_cpu_seconds_time_the_limit_where_they_were_measured():
+    loaded = _verification("t/a", Verdict.ACCEPTED, 2.0)  # 2 s of wall time on a busy host ...
+    loaded = replace(loaded, tests=(replace(loaded.tests[0], cpu_s=0.2),))  # ... for 0.2 s of CPU
+    assert reference_times([loaded]) == {"t/a": 0.2}
+    assert reference_times([_verification("t/b", Verdict.ACCEPTED, 0.7)]) == {"t/b": 0.7}  # no CPU time: the wall's
