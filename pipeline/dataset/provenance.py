@@ -130,6 +130,14 @@ SOURCE_CITATIONS: Mapping[str, str] = {
   title = {Competition-Level Code Generation with AlphaCode},
   author = {Li, Yujia and others}, year = {2022}, eprint = {2203.07814}, archivePrefix = {arXiv}
 }""",
+    "codeforces": """@misc{penedo2025codeforces,
+  title = {CodeForces}, author = {Penedo, Guilherme and others}, year = {2025}, publisher = {Hugging Face},
+  howpublished = {\\url{https://huggingface.co/datasets/open-r1/codeforces}}
+}""",
+    "open_r1": """@misc{openr1,
+  title = {Open R1: A fully open reproduction of DeepSeek-R1}, author = {{Hugging Face}}, year = {2025},
+  url = {https://github.com/huggingface/open-r1}
+}""",
     "livecodebench": """@misc{jain2024livecodebench,
   title = {LiveCodeBench: Holistic and Contamination Free Evaluation of Large Language Models for Code},
   author = {Jain, Naman and others}, year = {2024}, eprint = {2403.07974}, archivePrefix = {arXiv}

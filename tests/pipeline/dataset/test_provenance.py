@@ -70,3 +70,17 @@ def test_recipes_are_published_without_local_paths():
     assert clean["problems"]["sources"][0]["data_files"] == "<local>/apps.jsonl"
     assert clean["problems"]["sources"][1]["path"] == "<local>/taco"
     assert clean["teacher"]["model"] == "<local>/qwen" and clean["teacher"]["base_urls"] == ["http://gpu:8000/v1"]
+
+
+def test_every_source_the_production_recipe_reads_is_cited_in_the_card():
+    import yaml
+
+    from pipeline.common.settings import RECIPES_DIR
+    from pipeline.dataset.provenance import SOURCE_CITATIONS, citations_markdown
+
+    sources = yaml.safe_load((RECIPES_DIR / "production.yaml").read_text())["problems"]["sources"]
+    names = [entry["name"] for entry in sources]
+    assert "codeforces" in names and not [name for name in names if name not in SOURCE_CITATIONS]
+    cited = citations_markdown([SourceProvenance(name, "hub/repo", "MIT", 1) for name in names])
+    assert cited.count("@misc{") == 3 + len(names)  # Z1, O1-Pruner, Sky-T1, then one per source
+    assert "penedo2025codeforces" in cited and "url{https://huggingface.co/datasets/open-r1/codeforces}" in cited
