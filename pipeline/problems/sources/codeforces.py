@@ -42,15 +42,20 @@ CHECKER = "generated_checker"
 # own order (input, correct output, solution output); its last stdout token -> exit 0 / 1, else 3.
 _ADAPTER = """# open-r1/codeforces generated_checker, run in its own convention by this testlib-style adapter:
 # `checker.py input correct_output solution_output` prints 1 to accept, 0 to reject.
+import shutil
 import subprocess
 import sys
 
 GENERATED_CHECKER = {source!r}
 
 input_path, output_path, answer_path = sys.argv[1:4]
-with open("generated_checker.py", "w", encoding="utf-8") as handle:
+# the file names open-r1's grader gives them too, for a checker that opens them by name
+for path, name in ((input_path, "input.txt"), (answer_path, "correct_output.txt"),
+                   (output_path, "solution_output.txt")):
+    shutil.copyfile(path, name)
+with open("checker.py", "w", encoding="utf-8") as handle:
     handle.write(GENERATED_CHECKER)
-run = subprocess.run([sys.executable, "generated_checker.py", input_path, answer_path, output_path],
+run = subprocess.run([sys.executable, "checker.py", "input.txt", "correct_output.txt", "solution_output.txt"],
                      capture_output=True)
 tokens = run.stdout.split()
 last = tokens[-1] if tokens else b""

@@ -125,3 +125,15 @@ def test_a_generated_checker_that_does_not_decide_never_accepts(permutation, doc
     result = _verdict(docker_pool, broken, DESCENDING)
     assert result.verdict is Verdict.SANDBOX_ERROR, result
     assert "checker failed" in result.tests[0].detail
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_a_generated_checker_may_open_the_graders_file_names_instead_of_its_arguments(permutation, docker_pool):
+    by_name = ("got = open('solution_output.txt').read().split()\n"
+               "n = int(open('input.txt').read())\n"
+               "jury = open('correct_output.txt').read().split()\n"
+               "print(1 if sorted(map(int, got)) == list(range(1, n + 1)) and got != jury else 0)\n")  # fmt: skip
+    judged = replace(permutation, checker=codeforces.checker_adapter(by_name))
+    assert _verdict(docker_pool, judged, DESCENDING).verdict is Verdict.ACCEPTED
+    assert _verdict(docker_pool, judged, "print(*[2, 4, 1, 3][: int(input())])").verdict is Verdict.WRONG_ANSWER
