@@ -105,7 +105,9 @@ def test_solution_files_never_crash_drop_or_coerce(tmp_path_factory, rows, lines
 
 SOURCE_KEYS = PROBLEM_KEYS + ["task_id", "text", "code", "test_list", "name", "description", "public_tests",
                               "question_content", "public_test_cases", "private_test_cases", "instruction", "title",
-                              "reference_solution", "test", "entry_point"]  # fmt: skip
+                              "reference_solution", "test", "entry_point", "id", "official_tests", "examples",
+                              "input_mode", "generated_checker", "interaction_format", "time_limit",
+                              "memory_limit"]  # fmt: skip
 source_rows = st.dictionaries(st.text(max_size=12), json_values, max_size=6) | st.dictionaries(
     st.sampled_from(SOURCE_KEYS), json_values, max_size=8
 )
