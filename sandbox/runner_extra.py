@@ -47,7 +47,8 @@ def handle(request, rt):
         interactor, interactor_error = judges.helper_argv(request.get("interactor"), "interactor", rt)
         if interactor_error is not None:  # the problem's fault: no verdict on the solution
             return {"id": request.get("id"), "compile_error": None, "clean": True, "tests": [
-                {"index": 0, "status": "sandbox_error", "detail": interactor_error, "time_s": 0.0}]}  # fmt: skip
+                {"index": 0, "status": "sandbox_error", "detail": interactor_error, "time_s": 0.0,
+                 "judge_failed": True}]}  # fmt: skip
         results = []
         for index, test in enumerate(request["tests"]):
             result = run_one(argv, language, limits, test, interactor, rt)

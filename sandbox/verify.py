@@ -4,7 +4,8 @@
 executor is anything with `run(payload, timeout_s) -> response` (`DockerPool`, or the unsafe
 `ProcessPool` for development). A `SandboxFault` is retried on a fresh runner; if every
 attempt fails the verdict is `sandbox_error`, which callers treat as "not verified yet",
-never as the solution's failure.
+never as the solution's failure. A `JudgeFault` (the problem's own checker or interactor failed)
+is `sandbox_error` at once: running it again would fail the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sandbox.errors import SandboxFault
+from sandbox.errors import JudgeFault, SandboxFault
 from sandbox.extract import extract_program
 from sandbox.judge import Tolerance, compare_returned, compare_stdout
 from schemas import Problem, TestResult, TestStyle, Verdict, Verification
@@ -119,7 +120,11 @@ def judge_response(
     tests = tuple(judge_test(problem, result, tol) for result in response["tests"])
     fault = next((t for t in tests if t.verdict is Verdict.SANDBOX_ERROR), None)
     if fault is not None:  # the sandbox, a checker or an interactor failed: no verdict on the solution
-        raise SandboxFault(f"{problem.id}/{solution_id}: test {fault.index}: {fault.detail}")
+        raw = next(r for r in response["tests"] if r["index"] == fault.index)
+        judge_failed = raw.get("judge_failed") or (raw.get("checker") or {}).get("failed")
+        raise (JudgeFault if judge_failed else SandboxFault)(
+            f"{problem.id}/{solution_id}: test {fault.index}: {fault.detail}"
+        )
     passed = sum(t.verdict is Verdict.ACCEPTED for t in tests)
     failed = next((t.verdict for t in tests if t.verdict is not Verdict.ACCEPTED), None)
     verdict = Verdict.ACCEPTED if failed is None and passed == len(problem.tests) else failed
@@ -149,6 +154,9 @@ def verify_one(
             result = judge_response(
                 problem, solution.solution_id, response, settings.tolerance, time.monotonic() - started, attempt
             )
+        except JudgeFault as fault:  # deterministic: not retried
+            faults, last_fault = settings.max_attempts, str(fault)
+            break
         except SandboxFault as fault:
             faults, last_fault = faults + 1, str(fault)
             continue
@@ -166,7 +174,7 @@ def verify_one(
         len(problem.tests),
         round(time.monotonic() - started, 4),
         (TestResult(0, Verdict.SANDBOX_ERROR, 0.0, last_fault[:DETAIL_CHARS]),),
-        settings.max_attempts,
+        attempt,
     )
 
 

@@ -84,7 +84,9 @@ def test_a_checker_accepts_two_different_right_answers_and_rejects_a_wrong_one(p
 
 def test_a_checker_that_crashes_never_accepts(pool):
     broken = Problem("t/broken", "t", "broken", "s", TestStyle.STDIN, (TestCase("1\n", "1\n"),), checker="1/0")
-    assert _verify(pool, broken, "print(1)").verdict is Verdict.SANDBOX_ERROR
+    result = _verify(pool, broken, "print(1)")
+    assert result.verdict is Verdict.SANDBOX_ERROR
+    assert result.attempts == 1  # the problem's own checker failed: running it again would fail the same way
 
 
 CPP_CHECKER = """```cpp
@@ -144,6 +146,7 @@ def test_a_cpp_checker_that_does_not_compile_never_accepts(pool):
                      checker="```cpp\nint main( { return 0; }\n```")  # fmt: skip
     result = _verify(pool, broken, "print(1)")
     assert result.verdict is Verdict.SANDBOX_ERROR and "the checker did not compile" in result.tests[0].detail
+    assert result.attempts == 1  # compiled once, not once per retry
 
 
 INTERACTOR = """import sys
@@ -210,6 +213,7 @@ def test_a_cpp_interactor_judges_a_python_and_a_cpp_strategy(pool):
     broken = replace(guess, interactor="```cpp\nint main( {}\n```")
     result = _verify(pool, broken, BINARY_SEARCH)
     assert result.verdict is Verdict.SANDBOX_ERROR and "the interactor did not compile" in result.tests[0].detail
+    assert result.attempts == 1
 
 
 def test_an_interactive_problem_without_an_interactor_is_refused():

@@ -1,5 +1,6 @@
 """The host side of verification: a time-out is judged once more before it is final (load on the host is
-not the program's fault), and a problem's own float tolerance.
+not the program's fault), an infrastructure fault is retried but a failing checker is not, and a problem's
+own float tolerance.
 The executor here is a scripted stand-in for the sandbox (the logic under test is the host's)."""
 
 from sandbox.verify import Solution, VerifySettings, verify_one
@@ -51,3 +52,22 @@ def test_a_problems_own_float_tolerance_replaces_the_runs():
     assert verify_one(pi, Solution(pi.id, "s", "x"), Scripted(answer)).verdict is Verdict.WRONG_ANSWER
     loose = replace(pi, float_tolerance=1e-3)
     assert verify_one(loose, Solution(pi.id, "s", "x"), Scripted(answer)).verdict is Verdict.ACCEPTED
+
+
+def test_a_sandbox_fault_is_retried_but_a_failing_checker_is_not():
+    from dataclasses import replace
+
+    checked = replace(DOUBLE, checker="import sys\nsys.exit(0)")
+    infrastructure = {"compile_error": None, "tests": [
+        {"index": 0, "status": "sandbox_error", "time_s": 0.0, "detail": "sandbox set-up failed"}]}  # fmt: skip
+    accepted = {"compile_error": None, "tests": [
+        {"index": i, "status": "ok", "time_s": 0.1, "checker": {"accepted": True, "failed": False, "message": ""}}
+        for i in range(len(DOUBLE.tests))]}  # fmt: skip
+    retried = Scripted(infrastructure, accepted)
+    result = verify_one(checked, Solution(DOUBLE.id, "s", "x"), retried)
+    assert result.verdict is Verdict.ACCEPTED and retried.calls == 2
+    broken = {"compile_error": None, "tests": [{"index": 0, "status": "ok", "time_s": 0.1,
+              "checker": {"accepted": False, "failed": True, "message": "checker failed (exit 3): boom"}}]}  # fmt: skip
+    once = Scripted(broken, accepted)
+    result = verify_one(checked, Solution(DOUBLE.id, "s", "x"), once)
+    assert result.verdict is Verdict.SANDBOX_ERROR and once.calls == 1 and "boom" in result.tests[0].detail

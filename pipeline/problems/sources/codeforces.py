@@ -145,7 +145,7 @@ def normalize(row: dict) -> Problem:
         raise MalformedRow(TESTS, "no official tests")
     time_limit_s = float(_positive(row, "time_limit", problem_default("time_limit_s")))
     memory_limit_mb = round(_positive(row, "memory_limit", problem_default("memory_limit_mb")))
-    rating = row.get("rating")
+    rating, checker = row.get("rating"), _checker(row)
     return SPEC.problem(
         problem_id,
         statement(row, time_limit_s, memory_limit_mb),
@@ -153,7 +153,7 @@ def normalize(row: dict) -> Problem:
         time_limit_s=time_limit_s,
         memory_limit_mb=memory_limit_mb,
         difficulty=str(rating) if isinstance(rating, int) and not isinstance(rating, bool) else None,
-        checker=_checker(row),
+        checker=checker,
         interactive=bool(_text(row, "interaction_format")),
         metadata_json=metadata_json(
             contest_id=row.get("contest_id"),
@@ -164,7 +164,7 @@ def normalize(row: dict) -> Problem:
             official_tests_complete=row.get("official_tests_complete"),
             executable=row.get("executable"),
             generated_tests=row.get("generated_tests"),
-            has_generated_checker=row.get(CHECKER) is not None,
+            has_generated_checker=checker is not None,
         ),
     )
 
